@@ -1,0 +1,44 @@
+# peerscope — build, test and run the workbench.
+# `make run` starts Jupyter with the peerscope kernel on the sample datasets;
+# `make test` runs every test CI runs. See README.md.
+
+GO      ?= go
+BIN     := bin/peerscope
+PKGS    := ./...
+FUZZTIME ?= 5s
+
+.PHONY: all build test test-go test-fmt test-fuzz test-generated bench generate datasets run clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/peerscope
+
+generate:
+	$(GO) generate ./...
+
+test: test-fmt test-go test-fuzz
+
+test-fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+test-go:
+	$(GO) test -count=1 $(PKGS)
+
+# A short run of every fuzz target, on top of the committed corpora that
+# `go test` already replays.
+test-fuzz:
+	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' lib kernel cmd 2>/dev/null); do \
+		dir=./$$(dirname $$f); \
+		for t in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' $$f | sed 's/^func //'); do \
+			echo "fuzz $$dir $$t ($(FUZZTIME))"; \
+			$(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) $$dir >/dev/null || { echo "fuzz $$t failed"; $(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) $$dir; exit 1; }; \
+		done; \
+	done
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
+
+clean:
+	rm -rf bin

@@ -1,0 +1,267 @@
+// Package wire implements peerscope's reference wire formats: the systems
+// ppl (a PPLive-like live and VoD protocol), pps (a PPStream-like live
+// protocol) and the uus signature (UUSee-like, encrypted, classified only).
+//
+// The byte layouts are specified in shared/spec/wire-format.md. They are the
+// project's reference protocol, designed to match what is publicly known of
+// these systems (type codes from the BJTU group's IETF draft, the e9 03 prefix
+// matched by nDPI and libprotoident, default ports); they are not the real
+// PPLive or PPStream layouts, which were never published.
+//
+// Decoding follows gopacket's layers: a Decoder holds one reusable struct per
+// message type, DecodeFromBytes fills them without allocating, and Detect is
+// the registry that picks the system from the payload's first bytes.
+package wire
+
+import (
+	"encoding/hex"
+	"fmt"
+)
+
+// System identifies the protocol family a payload belongs to.
+type System uint8
+
+// The systems peerscope knows.
+const (
+	SystemUnknown System = iota
+	SystemPPL            // PPLive-like reference protocol (live, tracker, VoD)
+	SystemPPS            // PPStream-like reference protocol (live, sub-chunk bitmaps)
+	SystemUUS            // UUSee-like: signature only, payload treated as encrypted
+)
+
+var systemNames = [...]string{"", "ppl", "pps", "uus"}
+
+// String returns the system's short name ("ppl", "pps", "uus"), or "" when unknown.
+func (s System) String() string {
+	if int(s) < len(systemNames) {
+		return systemNames[s]
+	}
+	return ""
+}
+
+// ParseSystem is the inverse of System.String.
+func ParseSystem(name string) (System, bool) {
+	for i, n := range systemNames {
+		if n == name && i != 0 {
+			return System(i), true
+		}
+	}
+	return SystemUnknown, false
+}
+
+// Mode tells live streaming from video on demand.
+type Mode uint8
+
+// The modes of a message.
+const (
+	ModeUnknown Mode = iota
+	ModeLive
+	ModeVoD
+)
+
+var modeNames = [...]string{"", "live", "vod"}
+
+// String returns "live", "vod", or "" when unknown.
+func (m Mode) String() string {
+	if int(m) < len(modeNames) {
+		return modeNames[m]
+	}
+	return ""
+}
+
+// ParseMode is the inverse of Mode.String.
+func ParseMode(name string) (Mode, bool) {
+	for i, n := range modeNames {
+		if n == name && i != 0 {
+			return Mode(i), true
+		}
+	}
+	return ModeUnknown, false
+}
+
+// Type is a message type code as written on the wire, read big-endian from
+// its two bytes: the ppl BUFFER_MAP bytes 44 00 are Type 0x4400.
+type Type uint16
+
+// ppl tracker messages (peer ↔ tracker).
+const (
+	TrackerRegister     Type = 0x0101
+	TrackerRegisterAck  Type = 0x0100
+	TrackerPeerListReq  Type = 0x0201
+	TrackerPeerListResp Type = 0x0200
+	TrackerOffsetReq    Type = 0x0301
+	TrackerOffsetResp   Type = 0x0300
+)
+
+// ppl live peer messages.
+const (
+	Handshake    Type = 0x4901
+	PeerListReq  Type = 0x4101
+	PeerListResp Type = 0x4201
+	BufferMap    Type = 0x4400
+	ChunkReq     Type = 0x5200
+	ChunkResp    Type = 0x5300
+	Disconnect   Type = 0x4000
+)
+
+// ppl VoD messages.
+const (
+	VoDHandshake    Type = 0x1300
+	VoDBitfield     Type = 0x1400
+	VoDPeerListReq  Type = 0x1100
+	VoDPeerListResp Type = 0x1200
+	VoDKeepalive    Type = 0x1800
+)
+
+// pps messages.
+const (
+	PPSHello        Type = 0x4301
+	PPSPeerListReq  Type = 0x4308
+	PPSPeerListResp Type = 0x4309
+	PPSBufferMap    Type = 0x4322
+	PPSChunkReq     Type = 0x4303
+)
+
+type typeInfo struct {
+	name string
+	mode Mode
+}
+
+var pplTypes = map[Type]typeInfo{
+	TrackerRegister:     {"TRACKER_REGISTER", ModeLive},
+	TrackerRegisterAck:  {"TRACKER_REGISTER_ACK", ModeLive},
+	TrackerPeerListReq:  {"TRACKER_PEERLIST_REQ", ModeLive},
+	TrackerPeerListResp: {"TRACKER_PEERLIST_RESP", ModeLive},
+	TrackerOffsetReq:    {"TRACKER_OFFSET_REQ", ModeLive},
+	TrackerOffsetResp:   {"TRACKER_OFFSET_RESP", ModeLive},
+	Handshake:           {"HANDSHAKE", ModeLive},
+	PeerListReq:         {"PEERLIST_REQ", ModeLive},
+	PeerListResp:        {"PEERLIST_RESP", ModeLive},
+	BufferMap:           {"BUFFER_MAP", ModeLive},
+	ChunkReq:            {"CHUNK_REQ", ModeLive},
+	ChunkResp:           {"CHUNK_RESP", ModeLive},
+	Disconnect:          {"DISCONNECT", ModeLive},
+	VoDHandshake:        {"VOD_HANDSHAKE", ModeVoD},
+	VoDBitfield:         {"VOD_BITFIELD", ModeVoD},
+	VoDPeerListReq:      {"VOD_PEERLIST_REQ", ModeVoD},
+	VoDPeerListResp:     {"VOD_PEERLIST_RESP", ModeVoD},
+	VoDKeepalive:        {"VOD_KEEPALIVE", ModeVoD},
+}
+
+var ppsTypes = map[Type]typeInfo{
+	PPSHello:        {"HELLO", ModeLive},
+	PPSPeerListReq:  {"PEERLIST_REQ", ModeLive},
+	PPSPeerListResp: {"PEERLIST_RESP", ModeLive},
+	PPSBufferMap:    {"BUFFER_MAP", ModeLive},
+	PPSChunkReq:     {"CHUNK_REQ", ModeLive},
+}
+
+func lookupType(s System, t Type) (typeInfo, bool) {
+	switch s {
+	case SystemPPL:
+		ti, ok := pplTypes[t]
+		return ti, ok
+	case SystemPPS:
+		ti, ok := ppsTypes[t]
+		return ti, ok
+	}
+	return typeInfo{}, false
+}
+
+// TypeName returns the spec's name of a type code in a system ("BUFFER_MAP"),
+// or "" when the system does not define the code.
+func TypeName(s System, t Type) string {
+	ti, _ := lookupType(s, t)
+	return ti.name
+}
+
+// TypeMode returns the mode a type code belongs to, or ModeUnknown.
+func TypeMode(s System, t Type) Mode {
+	ti, _ := lookupType(s, t)
+	return ti.mode
+}
+
+// ParseType resolves a type given by name ("BUFFER_MAP") or by code
+// ("0x4400", "17408") within a system. With SystemUnknown the name is looked
+// up in every system and the first match wins.
+func ParseType(s System, text string) (Type, bool) {
+	var code uint64
+	if _, err := fmt.Sscanf(text, "0x%x", &code); err == nil && code <= 0xffff {
+		return Type(code), true
+	}
+	if _, err := fmt.Sscanf(text, "%d", &code); err == nil && code <= 0xffff && fmt.Sprint(code) == text {
+		return Type(code), true
+	}
+	for _, sys := range []System{SystemPPL, SystemPPS} {
+		if s != SystemUnknown && s != sys {
+			continue
+		}
+		table := pplTypes
+		if sys == SystemPPS {
+			table = ppsTypes
+		}
+		for t, ti := range table {
+			if ti.name == text {
+				return t, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// GUID is a 16-byte identifier (a ppl channel, movie or peer id).
+type GUID [16]byte
+
+// String returns the GUID as 32 lower-case hex digits.
+func (g GUID) String() string { return hex.EncodeToString(g[:]) }
+
+// AppendHex appends the GUID's hex form to dst without allocating.
+func (g GUID) AppendHex(dst []byte) []byte { return hex.AppendEncode(dst, g[:]) }
+
+// PeerEntry is one 8-byte entry of a peer list: ip4 · udp_port u16 · tcp_port u16.
+type PeerEntry struct {
+	IP      [4]byte
+	UDPPort uint16
+	TCPPort uint16
+}
+
+// ErrorClass names the kind of fault in a malformed payload. The classes are
+// those of the spec's error vectors.
+type ErrorClass uint8
+
+// The error classes.
+const (
+	ErrNone           ErrorClass = iota
+	ErrTruncated                 // shorter than its header or a field says
+	ErrBadMagic                  // not this system's magic
+	ErrLengthMismatch            // a length field disagrees with the bytes present
+	ErrPadBits                   // bitmap pad bits after the last valid bit are set
+	ErrFrameTooLarge             // a TCP length prefix beyond MaxFrameSize
+)
+
+var errorClassNames = [...]string{"", "truncated", "bad magic", "length mismatch", "pad bits set", "frame too large"}
+
+// String returns the class's name as used in error rows ("truncated", …).
+func (c ErrorClass) String() string {
+	if int(c) < len(errorClassNames) {
+		return errorClassNames[c]
+	}
+	return "unknown error"
+}
+
+// DecodeError reports a malformed payload: its class and the byte offset in
+// the payload where the fault was found. Decoders return it by pointer into
+// storage they own, so returning it does not allocate.
+type DecodeError struct {
+	System System
+	Class  ErrorClass
+	Offset int    // byte offset within the payload
+	Field  string // the field being read, e.g. "bitmap"
+}
+
+func (e *DecodeError) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s at byte %d (%s)", e.System, e.Class, e.Offset, e.Field)
+	}
+	return fmt.Sprintf("%s: %s at byte %d", e.System, e.Class, e.Offset)
+}
