@@ -1,0 +1,94 @@
+package wire
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"testing"
+)
+
+// addVectorSeeds adds every spec vector's bytes to the corpus when the
+// shared spec is present; testdata/fuzz holds the committed corpus either way.
+func addVectorSeeds(f *testing.F) {
+	if _, err := os.Stat(vectorsPath); err != nil {
+		return
+	}
+	for _, v := range loadVectors(f) {
+		f.Add(v.bytes(f))
+	}
+}
+
+// FuzzDecode: the decoder never panics, every error is a *DecodeError with a
+// class and an offset inside the payload, and a message decoded without error
+// re-encodes to the very same bytes.
+func FuzzDecode(f *testing.F) {
+	addVectorSeeds(f)
+	var d Decoder
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		err := d.DecodeFromBytes(payload)
+		if err != nil {
+			var de *DecodeError
+			if !errors.As(err, &de) || de.Class == ErrNone || de.Offset < 0 || de.Offset > len(payload) {
+				t.Fatalf("bad error %#v for %x", err, payload)
+			}
+			if de.System != d.System {
+				t.Fatalf("error names system %v, decoder %v", de.System, d.System)
+			}
+			return
+		}
+		// Version is the one header field AppendPPL does not take.
+		if d.System == SystemPPL && d.Version != 1 {
+			return
+		}
+		if again := reencode(t, &d); !bytes.Equal(again, payload) {
+			t.Fatalf("re-encoded %x\nfrom %x", again, payload)
+		}
+		if d.Type == BufferMap {
+			b := &d.BufferMap
+			if Ones(b.Bitmap, int(b.Width)) > int(b.Width) || Playable(b.Bitmap, int(b.Width)) > int(b.Width) {
+				t.Fatalf("derived values exceed the width")
+			}
+		}
+		// The forced decoders agree with detection.
+		sys := d.System
+		switch sys {
+		case SystemPPL:
+			err = d.DecodePPL(payload)
+		case SystemPPS:
+			err = d.DecodePPS(payload)
+		}
+		if err != nil || d.System != sys {
+			t.Fatalf("forced %v decode: %v", sys, err)
+		}
+	})
+}
+
+// FuzzNextFrame: the framer never panics, never consumes more than it was
+// given, and a frame it returns re-frames to the bytes it consumed.
+func FuzzNextFrame(f *testing.F) {
+	addVectorSeeds(f)
+	f.Add([]byte{0, 0, 0, 0})
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 1})
+	f.Fuzz(func(t *testing.T, stream []byte) {
+		for len(stream) > 0 {
+			frame, n, err := NextFrame(stream)
+			if err != nil {
+				var de *DecodeError
+				if !errors.As(err, &de) || n != 0 {
+					t.Fatalf("error %v with n = %d", err, n)
+				}
+				return
+			}
+			if n == 0 {
+				return
+			}
+			if n > len(stream) || n != len(frame)+4 || len(frame) == 0 || len(frame) > MaxFrameSize {
+				t.Fatalf("n = %d, frame %d bytes, stream %d bytes", n, len(frame), len(stream))
+			}
+			if !bytes.Equal(AppendFrame(nil, frame), stream[:n]) {
+				t.Fatalf("re-framed bytes differ")
+			}
+			stream = stream[n:]
+		}
+	})
+}
