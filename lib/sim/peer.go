@@ -1,0 +1,215 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/peerscope/peerscope/lib/wire"
+)
+
+// BufferConfig is the synthetic law of a live peer's buffer.
+//
+// A peer p plays Lag_p seconds behind the live edge: its offset (the
+// playback-side edge f_p, the oldest chunk it advertises) is
+// f_p(t) = ⌊s(t − Lag_p)⌋, and it advertises a bitmap of width
+// W_p(t) = round(r(t)·D_p) chunks (buffer of fixed length in playback time,
+// "variable length in chunks but fixed length in playback time" — IETF draft;
+// reference §6.2 "W_p = r·D_p"). Lag_p = D_p + LagExtra_p so the scope sits a
+// few seconds below s(t). Chunk c of the window is held from
+// max(π(c), join_p) + delay_p(c) on, unless the peer never fetches it
+// (probability Miss_p); this leaves the realistic gaps that make width W,
+// playable video V and fill U differ. delay and the miss decision are drawn
+// from a hash of (seed, peer, chunk, sub-chunk), so the buffer map at any
+// time is a pure function of the peer and the time.
+type BufferConfig struct {
+	Duration   Dist `json:"duration_s"`    // D_p, seconds of video advertised
+	LagExtra   Dist `json:"lag_extra_s"`   // Lag_p − D_p, seconds
+	FetchDelay Dist `json:"fetch_delay_s"` // delay from production (or join) to holding, seconds; closed-form quantile kinds only
+	Miss       Dist `json:"miss_prob"`     // per-peer probability that a chunk is never fetched
+	UpKbps     Dist `json:"up_kbps"`       // advertised upload speed
+	ChunkBytes int  `json:"chunk_bytes"`   // bytes per chunk, for the BM's download counters
+	MaxWidth   int  `json:"max_width"`     // cap on W_p in chunks (u16 on the wire)
+	Sub        int  `json:"sub,omitempty"` // sub-chunks per chunk (pps; 1 for ppl)
+}
+
+func (b *BufferConfig) validate(name string) error {
+	for _, d := range []struct {
+		n string
+		d Dist
+	}{{"duration_s", b.Duration}, {"lag_extra_s", b.LagExtra}, {"fetch_delay_s", b.FetchDelay}, {"miss_prob", b.Miss}, {"up_kbps", b.UpKbps}} {
+		if err := d.d.Validate(name + "." + d.n); err != nil {
+			return err
+		}
+		if lo, _ := d.d.Support(); lo < 0 {
+			return fmt.Errorf("%s.%s: values must be non-negative (support starts at %g)", name, d.n, lo)
+		}
+	}
+	if lo, _ := b.Duration.Support(); lo <= 0 {
+		return fmt.Errorf("%s.duration_s: buffer durations must be positive (support starts at %g)", name, lo)
+	}
+	if _, hi := b.Miss.Support(); hi >= 1 {
+		return fmt.Errorf("%s.miss_prob: a miss probability must stay below 1 (support reaches %g)", name, hi)
+	}
+	if !b.FetchDelay.hasQuantile() {
+		return fmt.Errorf("%s.fetch_delay_s: kind %q (bounded=%v) has no closed-form quantile; use const, uniform, normal, lognormal or exponential without bounds", name, b.FetchDelay.Kind, b.FetchDelay.Bounded)
+	}
+	if b.ChunkBytes <= 0 {
+		return fmt.Errorf("%s.chunk_bytes: must be positive, got %d", name, b.ChunkBytes)
+	}
+	if b.MaxWidth <= 0 || b.MaxWidth > 0xffff {
+		return fmt.Errorf("%s.max_width: must be in 1…65535, got %d", name, b.MaxWidth)
+	}
+	if b.Sub < 0 || b.Sub > 16 {
+		return fmt.Errorf("%s.sub: sub-chunks per chunk must be in 1…16, got %d", name, b.Sub)
+	}
+	return nil
+}
+
+// delayTable discretises a fetch-delay law into 4096 equiprobable quantiles
+// (the midpoints), so a hash picks a delay by table lookup. The model's
+// delay law is this discretisation, exactly.
+type delayTable [4096]int64
+
+func newDelayTable(d Dist) *delayTable {
+	var t delayTable
+	for i := range t {
+		t[i] = max(0, sec(d.Quantile((float64(i)+0.5)/float64(len(t)))))
+	}
+	return &t
+}
+
+// livePeer is one synthetic live peer and its realised parameters.
+type livePeer struct {
+	idx     int
+	ep      Endpoint
+	tcpPort uint16
+	id      wire.GUID
+	join    int64 // ns; may be negative for peers present before capture start
+	leave   int64
+	dur     float64 // D_p seconds
+	lag     int64   // Lag_p ns
+	miss    uint64  // threshold on a 64-bit hash: chunk missed when hash < miss
+	phase   int64   // BM push phase within the 5 s period, ns
+	upKbps  float64
+	rtt     int64
+	covered bool
+	hsAt    int64 // crawler handshake time, -1 if never
+	bye     bool  // says DISCONNECT when leaving
+	salt    uint64
+
+	// ring caches the ready time of the chunks (or sub-chunks) of the window
+	// so each is derived once per peer.
+	ring    []int64
+	ringLo  int64 // first cached unit (chunk·sub + k)
+	ringHi  int64 // one past the last cached unit
+	ringCap int64
+}
+
+// swarm holds what the buffer model needs that is shared by all peers of a
+// channel.
+type swarm struct {
+	sc    *serviceCurve
+	cfg   BufferConfig
+	sub   int64
+	delay *delayTable
+	seed  uint64
+}
+
+func newSwarm(seed uint64, sc *serviceCurve, cfg BufferConfig) *swarm {
+	sub := int64(max(cfg.Sub, 1))
+	return &swarm{sc: sc, cfg: cfg, sub: sub, delay: newDelayTable(cfg.FetchDelay), seed: seed}
+}
+
+// newPeer draws a peer's buffer parameters from r.
+func (sw *swarm) newPeer(r *rand.Rand, idx int, ep Endpoint, join, leave int64) *livePeer {
+	p := &livePeer{idx: idx, ep: ep, tcpPort: portPeerTCP, join: join, leave: leave}
+	p.id = guidFrom(r)
+	p.dur = sw.cfg.Duration.Sample(r)
+	p.lag = sec(p.dur + sw.cfg.LagExtra.Sample(r))
+	p.miss = uint64(math.Min(sw.cfg.Miss.Sample(r), 1) * math.MaxUint64)
+	p.phase = sec(5 * r.Float64())
+	p.upKbps = sw.cfg.UpKbps.Sample(r)
+	p.rtt = sec(0.02 + 0.25*r.Float64())
+	p.salt = r.Uint64()
+	return p
+}
+
+// offset returns f_p(t) = ⌊s(t − Lag_p)⌋.
+func (sw *swarm) offset(p *livePeer, t int64) int64 { return sw.sc.Newest(t - p.lag) }
+
+// width returns W_p(t) = round(r(t)·D_p), capped.
+func (sw *swarm) width(p *livePeer, t int64) int {
+	return min(max(1, int(math.Round(sw.sc.R(t)*p.dur))), sw.cfg.MaxWidth)
+}
+
+// ready returns the first ns at which unit u (chunk u/sub, sub-chunk u%sub)
+// is held, or MaxInt64 when the peer never fetches it.
+func (sw *swarm) ready(p *livePeer, u int64) int64 {
+	h := mix64(sw.seed ^ p.salt ^ uint64(u)*0xd6e8feb86659fd93)
+	if h < p.miss {
+		return math.MaxInt64
+	}
+	c := u / sw.sub
+	from := max(sw.sc.Produced(c), p.join)
+	return from + sw.delay[mix64(h)>>52]
+}
+
+// fill makes the ring hold units [lo, hi).
+func (sw *swarm) fill(p *livePeer, lo, hi int64) {
+	n := hi - lo
+	if p.ring == nil || n > p.ringCap {
+		c := int64(1024)
+		for c < n {
+			c <<= 1
+		}
+		p.ring, p.ringCap, p.ringLo, p.ringHi = make([]int64, c), c, lo, lo
+	}
+	if lo < p.ringLo || lo >= p.ringHi || hi-p.ringLo > p.ringCap {
+		// The window moved past (or behind) the cache: restart it at lo.
+		if lo < p.ringLo || lo >= p.ringHi {
+			p.ringLo, p.ringHi = lo, lo
+		} else {
+			p.ringLo = lo
+		}
+	}
+	for u := p.ringHi; u < hi; u++ {
+		p.ring[u&(p.ringCap-1)] = sw.ready(p, u)
+	}
+	if hi > p.ringHi {
+		p.ringHi = hi
+	}
+}
+
+// bufferMap writes peer p's chunk-level bitmap at t into dst (reusing its
+// storage) and returns offset, width and the bitmap. For sub > 1 the
+// sub-chunk bitmap (nchunks·sub bits) is returned instead.
+func (sw *swarm) bufferMap(p *livePeer, t int64, dst []byte) (offset int64, width int, bitmap []byte) {
+	offset, width = sw.offset(p, t), sw.width(p, t)
+	bits := int64(width) * sw.sub
+	lo := offset * sw.sub
+	sw.fill(p, lo, lo+bits)
+	nb := int((bits + 7) / 8)
+	if cap(dst) < nb {
+		dst = make([]byte, nb)
+	}
+	dst = dst[:nb]
+	clear(dst)
+	mask := p.ringCap - 1
+	for i := int64(0); i < bits; i++ {
+		if p.ring[(lo+i)&mask] <= t {
+			dst[i>>3] |= 1 << (i & 7)
+		}
+	}
+	return offset, width, dst
+}
+
+// counters returns the BM's traffic fields at t: totals in KB since join and
+// current speeds in kbps (down = playback rate × chunk size; up = the peer's
+// drawn upload speed). Synthetic: the paper only reports that these fields
+// exist.
+func (sw *swarm) counters(p *livePeer, t int64) (upKB, downKB uint32, upKbps, downKbps uint16) {
+	down := sw.sc.R(t) * float64(sw.cfg.ChunkBytes) * 8 / 1000
+	age := math.Max(0, seconds(t-p.join))
+	return uint32(p.upKbps * age / 8), uint32(down * age / 8), uint16(math.Min(p.upKbps, 0xffff)), uint16(math.Min(down, 0xffff))
+}
