@@ -140,5 +140,3 @@ func readBack(t testing.TB, path string) (frames []frame, packets int) {
 	}
 	return frames, packets
 }
-
-
