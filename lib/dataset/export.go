@@ -262,4 +262,3 @@ func WriteJSONL(w io.Writer, r array.RecordReader) error {
 func formatTime(ns int64) string {
 	return time.Unix(0, ns).UTC().Format(timeLayout)
 }
-
