@@ -124,6 +124,10 @@ type Reader struct {
 // length field from allocating gigabytes.
 const maxRecord = 262144
 
+// readBuffer is the read-ahead between the file and the record parsers:
+// large enough that a read system call costs little per packet.
+const readBuffer = 256 << 10
+
 // Open opens the capture file at path; pcap or pcapng is detected from the
 // magic number, gzip compression is undone transparently. Close the Reader
 // when done.
@@ -145,7 +149,7 @@ func Open(path string) (*Reader, error) {
 // errors. The format header is read (and checked) before NewReader returns.
 // Byte offsets in errors refer to the uncompressed stream.
 func NewReader(rd io.Reader, name string) (*Reader, error) {
-	br := bufio.NewReaderSize(rd, 1<<20)
+	br := bufio.NewReaderSize(rd, readBuffer)
 	head := func(err error) error { return &Error{File: name, Err: err} }
 	magic, err := br.Peek(4)
 	if len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b {
@@ -153,7 +157,7 @@ func NewReader(rd io.Reader, name string) (*Reader, error) {
 		if zerr != nil {
 			return nil, head(fmt.Errorf("gzip: %w", zerr))
 		}
-		br = bufio.NewReaderSize(zr, 1<<20)
+		br = bufio.NewReaderSize(zr, readBuffer)
 		magic, err = br.Peek(4)
 	}
 	if err != nil {
