@@ -61,7 +61,8 @@ func appendOptStr(b *array.StringBuilder, v []byte) {
 type batcher struct {
 	table string
 	rb    *array.RecordBuilder
-	rows  int
+	rows  int   // rows in the current batch
+	total int64 // rows emitted or pending since the start
 	size  int
 	emit  func(table string, rec arrow.Record) error
 }
@@ -104,6 +105,7 @@ func (b *batcher) start() {
 // end counts the appended row and emits the batch when it is full.
 func (b *batcher) end() error {
 	b.rows++
+	b.total++
 	if b.rows >= b.size {
 		return b.flush()
 	}

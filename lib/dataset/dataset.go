@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
+
+	"github.com/peerscope/peerscope/lib/capture"
 )
 
 // Dataset is a set of normalised tables: a dataset directory on disk
@@ -157,6 +160,19 @@ func Load(path string) (*Dataset, error) {
 	return loadCapture(path)
 }
 
-var errNoCapture = errors.New("dataset: capture decoding is not available")
-
-func loadCapture(path string) (*Dataset, error) { return nil, fmt.Errorf("%w: %s", errNoCapture, path) }
+// loadCapture decodes a capture file into memory.
+func loadCapture(path string) (*Dataset, error) {
+	r, err := capture.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	defer r.Close()
+	mem := NewMemorySink()
+	sum, err := Decode(context.Background(), r, mem, Options{})
+	var ce *capture.Error
+	if err != nil && !errors.As(err, &ce) {
+		mem.Release()
+		return nil, err
+	}
+	return mem.Dataset(path, NewManifest(path, "", sum)), err
+}

@@ -75,6 +75,9 @@ func Version() string {
 
 // layoutOf describes the file layout of a format.
 func layoutOf(f Format) string {
+	if f == "" {
+		return "" // in memory
+	}
 	if f == FormatParquet {
 		return "<table>/channel=<id>/part-N.parquet"
 	}

@@ -1,0 +1,405 @@
+package dataset
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"strconv"
+
+	"github.com/apache/arrow/go/v15/arrow/memory"
+
+	"github.com/peerscope/peerscope/lib/capture"
+	"github.com/peerscope/peerscope/lib/wire"
+)
+
+// Options tunes Decode. The zero value is ready to use.
+type Options struct {
+	// BatchRows is the number of rows per emitted batch; default DefaultBatchRows.
+	BatchRows int
+	// Mem allocates the batches; default memory.DefaultAllocator.
+	Mem memory.Allocator
+	// Progress, when set, is called every ProgressEvery frames and once at
+	// the end with the capture reader's counters so far.
+	Progress func(capture.Stats)
+}
+
+// ProgressEvery is how many frames pass between Progress calls (and between
+// checks of the context).
+const ProgressEvery = 1 << 16
+
+// normaliser turns frames into rows. Everything a row needs is formatted
+// into buffers it owns, so a frame costs no allocation.
+type normaliser struct {
+	dec  wire.Decoder
+	f    frameCtx
+	msgs *messagesBuilder
+	bms  *bufferMapsBuilder
+	tos  *trackerOffsetsBuilder
+	pls  *peerListsBuilder
+	hss  *handshakesBuilder
+	crs  *chunkRequestsBuilder
+
+	src, dst addrText
+	chanBuf  []byte
+	hexBuf   []byte
+	ipBuf    []byte
+	bitsBuf  []byte
+	errBuf   []byte
+	systems  [4]int64 // frames per wire.System
+	types    map[typeKey]int64
+	errs     map[string]int64
+	frames   int64
+	building bool
+}
+
+type typeKey struct {
+	sys wire.System
+	t   wire.Type
+	ok  bool // the header was read, so the type is meaningful
+}
+
+// addrText caches the text of the last address seen at one end of a frame:
+// captures are bursts between few endpoints, so most frames reuse it.
+type addrText struct {
+	ap       netip.AddrPort
+	ip, full []byte // "ip" and "ip:port" (IPv6 in brackets)
+}
+
+func (a *addrText) set(ip netip.Addr, port uint16) {
+	ap := netip.AddrPortFrom(ip, port)
+	if ap == a.ap && a.full != nil {
+		return
+	}
+	a.ap = ap
+	a.ip, a.full = a.ip[:0], a.full[:0]
+	if !ip.IsValid() {
+		a.full = a.full[:0:0] // non-nil and empty: a known absent address
+		return
+	}
+	a.ip = ip.AppendTo(a.ip)
+	a.full = ap.AppendTo(a.full)
+}
+
+func newNormaliser(sink Sink, opts Options) *normaliser {
+	n := &normaliser{types: map[typeKey]int64{}, errs: map[string]int64{}}
+	if sink == nil {
+		return n
+	}
+	mem := opts.Mem
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	emit := sink.Write
+	size := opts.BatchRows
+	n.building = true
+	n.msgs = newMessagesBuilder(mem, size, emit)
+	n.bms = newBufferMapsBuilder(mem, size, emit)
+	n.tos = newTrackerOffsetsBuilder(mem, size, emit)
+	n.pls = newPeerListsBuilder(mem, size, emit)
+	n.hss = newHandshakesBuilder(mem, size, emit)
+	n.crs = newChunkRequestsBuilder(mem, size, emit)
+	return n
+}
+
+func (n *normaliser) batchers() []*batcher {
+	return []*batcher{&n.msgs.batcher, &n.bms.batcher, &n.tos.batcher, &n.pls.batcher, &n.hss.batcher, &n.crs.batcher}
+}
+
+// flush emits the partial batches.
+func (n *normaliser) flush() error {
+	if !n.building {
+		return nil
+	}
+	for _, b := range n.batchers() {
+		if err := b.flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (n *normaliser) release() {
+	if n.building {
+		for _, b := range n.batchers() {
+			b.release()
+		}
+	}
+}
+
+// errorKey names the class of a frame's fault for the error counts.
+func errorKey(err error) string {
+	var de *wire.DecodeError
+	var le *capture.LayerError
+	var se *capture.StreamError
+	switch {
+	case errors.As(err, &de):
+		return de.System.String() + ": " + de.Class.String()
+	case errors.As(err, &le):
+		return "malformed " + le.Layer
+	case errors.As(err, &se):
+		return "tcp framing"
+	}
+	return "frame"
+}
+
+// frame normalises one frame: a messages row, plus the typed row(s) of a
+// well-formed message of a known type.
+//
+// A frame no system recognises (other traffic on the wire) is not an error:
+// it gets system "" and its raw bytes. A frame recognised but malformed, and
+// a packet the capture reader could not decode, get an error row with the
+// raw bytes, and are counted in the summary's errors.
+func (n *normaliser) frame(fr *capture.Frame) error {
+	n.frames++
+	f := &n.f
+	f.timeNs, f.packet = fr.TimeNs, fr.Packet
+	n.src.set(fr.SrcIP, fr.SrcPort)
+	n.dst.set(fr.DstIP, fr.DstPort)
+	f.srcIP, f.dstIP = n.src.ip, n.dst.ip
+	f.sender, f.receiver = n.src.full, n.dst.full
+	f.srcPort, f.dstPort = int32(fr.SrcPort), int32(fr.DstPort)
+	f.transport = fr.Transport.String()
+
+	if fr.Err != nil {
+		n.systems[wire.SystemUnknown]++
+		n.errs[errorKey(fr.Err)]++
+		f.system, f.mode, f.channel = "", "", nil
+		if !n.building {
+			return nil
+		}
+		n.errBuf = append(n.errBuf[:0], fr.Err.Error()...)
+		return n.msgs.add(f, 0, "", int32(len(fr.Payload)), n.errBuf, fr.Payload)
+	}
+
+	d := &n.dec
+	err := d.DecodeFromBytes(fr.Payload)
+	n.systems[d.System]++
+	headerRead := d.Body != nil || d.System == wire.SystemUUS
+	n.types[typeKey{d.System, d.Type, headerRead && d.System != wire.SystemUUS}]++
+	f.system, f.mode = d.System.String(), d.Mode.String()
+	f.channel = nil
+	switch {
+	case d.System == wire.SystemPPL && d.Body != nil:
+		n.chanBuf = d.Channel.AppendHex(n.chanBuf[:0])
+		f.channel = n.chanBuf
+	case d.System == wire.SystemPPS && d.Body != nil:
+		n.chanBuf = strconv.AppendUint(n.chanBuf[:0], uint64(d.PPSChannel), 10)
+		f.channel = n.chanBuf
+	}
+	var errText, raw []byte
+	switch {
+	case err != nil && d.System == wire.SystemUnknown:
+		raw = fr.Payload // other traffic: kept raw, not an error
+	case err != nil:
+		n.errs[errorKey(err)]++
+		if n.building {
+			n.errBuf = append(n.errBuf[:0], err.Error()...)
+			errText, raw = n.errBuf, fr.Payload
+		}
+	case !d.Known:
+		raw = fr.Payload // uus, or a ppl/pps type the spec does not define
+	}
+	if !n.building {
+		return nil
+	}
+	typeName := ""
+	if d.Known {
+		typeName = d.TypeName()
+	}
+	if err := n.msgs.add(f, int32(d.Type), typeName, int32(len(fr.Payload)), errText, raw); err != nil {
+		return err
+	}
+	if err != nil || !d.Known {
+		return nil
+	}
+	return n.typed(d)
+}
+
+// typed appends the typed-table rows of a well-formed message.
+func (n *normaliser) typed(d *wire.Decoder) error {
+	f := &n.f
+	switch d.System {
+	case wire.SystemPPL:
+		switch d.Type {
+		case wire.TrackerRegister:
+			b := &d.TrackerRegister
+			n.hexBuf = b.PeerID.AppendHex(n.hexBuf[:0])
+			n.ipBuf = netip.AddrFrom4(b.IP).AppendTo(n.ipBuf[:0])
+			return n.hss.add(f, &handshakeRow{typeName: "TRACKER_REGISTER", peerID: n.hexBuf, ip: n.ipBuf,
+				udpPort: int32(b.UDPPort), tcpPort: int32(b.TCPPort)})
+		case wire.Handshake:
+			b := &d.Handshake
+			n.hexBuf = b.PeerID.AppendHex(n.hexBuf[:0])
+			return n.hss.add(f, &handshakeRow{typeName: "HANDSHAKE", peerID: n.hexBuf, ip: n.ipBuf[:0],
+				udpPort: int32(b.UDPPort), tcpPort: int32(b.TCPPort), clientVersion: int64(b.ClientVersion)})
+		case wire.VoDHandshake:
+			b := &d.VoDHandshake
+			n.hexBuf = b.PeerID.AppendHex(n.hexBuf[:0])
+			return n.hss.add(f, &handshakeRow{typeName: "VOD_HANDSHAKE", peerID: n.hexBuf, ip: n.ipBuf[:0],
+				udpPort: int32(b.UDPPort), tcpPort: int32(b.TCPPort)})
+		case wire.TrackerPeerListResp:
+			return n.peerList("tracker")
+		case wire.PeerListResp, wire.VoDPeerListResp:
+			return n.peerList("peer")
+		case wire.TrackerOffsetResp:
+			b := &d.TrackerOffsetResp
+			return n.tos.add(f, int64(b.TkOffMin), int64(b.TkOffMax))
+		case wire.BufferMap:
+			b := &d.BufferMap
+			r := bitmapRow(int64(b.Offset), b.Bitmap, int(b.Width))
+			r.hasCounters = true
+			r.upTotalKB, r.downTotalKB = int64(b.UpTotalKB), int64(b.DownTotalKB)
+			r.upKbps, r.downKbps = int32(b.UpKbps), int32(b.DownKbps)
+			return n.bms.add(f, &r)
+		case wire.VoDBitfield:
+			b := &d.VoDBitfield
+			r := bitmapRow(int64(b.Offset), b.Bitmap, int(b.Width))
+			return n.bms.add(f, &r)
+		case wire.ChunkReq:
+			b := &d.ChunkReq
+			return n.crs.add(f, int64(b.ChunkID), int32(b.Piece), int32(b.Count))
+		}
+	case wire.SystemPPS:
+		switch d.Type {
+		case wire.PPSHello:
+			return n.hss.add(f, &handshakeRow{typeName: "HELLO", peerID: n.hexBuf[:0], ip: n.ipBuf[:0],
+				clientVersion: int64(d.PPSHello.ClientVersion)})
+		case wire.PPSPeerListResp:
+			return n.peerList("peer")
+		case wire.PPSBufferMap:
+			b := &d.PPSBufferMap
+			nchunks, sub := int(b.NChunks), int(b.Sub)
+			n.bitsBuf = wire.ChunkBits(n.bitsBuf[:0], b.Bitmap, nchunks, sub)
+			r := bitmapRow(int64(b.Start), n.bitsBuf, nchunks)
+			r.hasSub, r.sub, r.fill = true, int32(sub), wire.SubFill(b.Bitmap, nchunks, sub)
+			return n.bms.add(f, &r)
+		case wire.PPSChunkReq:
+			// A pps request names one sub-chunk.
+			b := &d.PPSChunkReq
+			return n.crs.add(f, int64(b.ChunkID), int32(b.SubIndex), 1)
+		}
+	}
+	return nil
+}
+
+// bitmapRow computes the derived values of a chunk-level bitmap (ones U,
+// scope ξ, playable V, runs, watching index WI; shared/spec/wire-format.md,
+// "Derived quantities").
+func bitmapRow(offset int64, bitmap []byte, width int) bufferMapRow {
+	r := bufferMapRow{offset: offset, width: int32(width), bitmap: bitmap}
+	r.ones = int32(wire.Ones(bitmap, width))
+	r.scope, r.hasScope = wire.Scope(offset, bitmap, width)
+	r.playable = int32(wire.Playable(bitmap, width))
+	r.runs = int32(wire.Runs(bitmap, width, 0))
+	r.watching = int32(wire.WatchingIndex(bitmap, width))
+	return r
+}
+
+// peerList appends one row per entry of the decoded peer list.
+func (n *normaliser) peerList(source string) error {
+	for i, e := range n.dec.PeerList.Entries {
+		n.ipBuf = netip.AddrFrom4(e.IP).AppendTo(n.ipBuf[:0])
+		if err := n.pls.add(&n.f, source, int32(i), n.ipBuf, int32(e.UDPPort), int32(e.TCPPort)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// summary renders the counters.
+func (n *normaliser) summary(st capture.Stats) Summary {
+	s := newSummary()
+	s.Packets, s.Bytes, s.Frames = st.Packets, st.Bytes, n.frames
+	if st.Packets > 0 {
+		s.FirstNs, s.LastNs = st.FirstNs, st.LastNs
+		s.First, s.Last = formatTime(st.FirstNs), formatTime(st.LastNs)
+		s.Duration = float64(st.LastNs-st.FirstNs) / 1e9
+	}
+	for sys, c := range n.systems {
+		if c > 0 {
+			s.Systems[wire.System(sys).String()] = c
+		}
+	}
+	for k, c := range n.types {
+		s.Types[typeLabel(k)] += c
+	}
+	for k, c := range n.errs {
+		s.Errors[k] = c
+	}
+	if n.building {
+		for _, b := range n.batchers() {
+			s.Rows[b.table] = b.total
+		}
+	}
+	return s
+}
+
+// typeLabel names a histogram bin: "ppl/BUFFER_MAP", "ppl/0x7700" for a
+// code the spec does not define, "uus" for the signature, "unknown" for
+// traffic no system recognises, and "ppl/?" when the header was cut short.
+func typeLabel(k typeKey) string {
+	switch {
+	case k.sys == wire.SystemUnknown:
+		return "unknown"
+	case k.sys == wire.SystemUUS:
+		return "uus"
+	case !k.ok:
+		return k.sys.String() + "/?"
+	}
+	if name := wire.TypeName(k.sys, k.t); name != "" {
+		return k.sys.String() + "/" + name
+	}
+	return fmt.Sprintf("%s/0x%04x", k.sys, uint16(k.t))
+}
+
+// Decode reads every frame of r, normalises it into the six tables and
+// writes their batches to sink; with a nil sink it only counts (what
+// `peerscope info` needs). Only a few batches per table are alive at any
+// time, whatever the capture's size. Decode neither closes r nor the sink.
+//
+// When the capture is truncated or corrupt, every frame before the fault is
+// written and Decode returns the *capture.Error with the Summary. Any
+// other error (the sink's, the context's) means the output is incomplete.
+func Decode(ctx context.Context, r *capture.Reader, sink Sink, opts Options) (Summary, error) {
+	n := newNormaliser(sink, opts)
+	defer n.release()
+	var inputErr error
+	for {
+		fr, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var ce *capture.Error
+			if !errors.As(err, &ce) {
+				return n.summary(r.Stats()), fmt.Errorf("dataset: reading capture: %w", err)
+			}
+			inputErr = err
+			break
+		}
+		if err := n.frame(fr); err != nil {
+			return n.summary(r.Stats()), err
+		}
+		if n.frames%ProgressEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return n.summary(r.Stats()), err
+			}
+			if opts.Progress != nil {
+				opts.Progress(r.Stats())
+			}
+		}
+	}
+	if err := n.flush(); err != nil {
+		return n.summary(r.Stats()), err
+	}
+	if opts.Progress != nil {
+		opts.Progress(r.Stats())
+	}
+	s := n.summary(r.Stats())
+	if inputErr != nil {
+		s.CaptureError = inputErr.Error()
+	}
+	return s, inputErr
+}
