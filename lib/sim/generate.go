@@ -77,3 +77,21 @@ func WriteLive(cfg LiveConfig, o Output) (*LiveTruth, error) {
 	})
 	return t, err
 }
+
+// WriteStartup generates the start-up experiments' capture of cfg into o.
+func WriteStartup(cfg StartupConfig, o Output) (*StartupTruth, error) {
+	m, err := NewStartup(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var t *StartupTruth
+	_, err = render(o, func(s Sink) (any, *TruthHeader, error) {
+		var err error
+		t, err = m.Run(s)
+		if err != nil {
+			return nil, nil, err
+		}
+		return t, &t.TruthHeader, nil
+	})
+	return t, err
+}

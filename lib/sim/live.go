@@ -352,17 +352,24 @@ type TrackerSample struct {
 }
 
 func (l *Live) trackerSample(t int64) TrackerSample {
-	sd := l.cfg.Seeder
-	r := l.sc.R(t)
-	lag := int64(math.Round(sd.ScopeLag.Sample(l.trk)))
-	hi := l.sc.Newest(t) - lag
-	w := int64(math.Round(sd.WidthSeconds * r))
-	out := l.trk.Float64() < sd.OutlierProb
-	if out {
-		w = int64(math.Round(float64(w) * sd.OutlierFactor.Sample(l.trk)))
-	}
-	s := TrackerSample{T: seconds(t), TkOffMin: max(hi-w, 0), TkOffMax: hi, Width: w, Rate: r, Outlier: out}
-	s.Width = s.TkOffMax - s.TkOffMin
+	s := seederSample(l.cfg.Seeder, l.sc, l.trk, t)
 	l.tracks = append(l.tracks, s)
+	return s
+}
+
+// seederSample draws the tracker's offset response at t: TkOffMax lags
+// ⌊s(t)⌋ by ScopeLag chunks and TkOffMin = TkOffMax − round(WidthSeconds·r(t)),
+// except for outliers whose width is scaled.
+func seederSample(sd SeederConfig, sc *serviceCurve, r *rand.Rand, t int64) TrackerSample {
+	rate := sc.R(t)
+	lag := int64(math.Round(sd.ScopeLag.Sample(r)))
+	hi := sc.Newest(t) - lag
+	w := int64(math.Round(sd.WidthSeconds * rate))
+	out := r.Float64() < sd.OutlierProb
+	if out {
+		w = int64(math.Round(float64(w) * sd.OutlierFactor.Sample(r)))
+	}
+	s := TrackerSample{T: seconds(t), TkOffMin: max(hi-w, 0), TkOffMax: hi, Rate: rate, Outlier: out}
+	s.Width = s.TkOffMax - s.TkOffMin
 	return s
 }

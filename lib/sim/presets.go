@@ -71,6 +71,38 @@ func LivePreset(name string, seed uint64) (LiveConfig, error) {
 	return LiveConfig{}, unknownPreset("live", name, PresetPPLiveLive, PresetPPSLive)
 }
 
+// StartupPreset returns the configuration of a start-up preset for the seed.
+func StartupPreset(name string, seed uint64) (StartupConfig, error) {
+	if name != PresetPPLiveStartup {
+		return StartupConfig{}, unknownPreset("startup", name, PresetPPLiveStartup)
+	}
+	return StartupConfig{
+		Preset: name, Seed: seed, Epoch: defaultEpoch,
+		Experiments: 2502, Spacing: 2, Observe: 120,
+		Classes:      []RateClass{{Rate: 6, Weight: 0.45}, {Rate: 10, Weight: 0.55}},
+		InitialChunk: 4_000_000,
+		BMInterval:   5,
+		PoolPeers:    400,
+		Neighbours:   Uniform(8, 15),
+		Seeder:       SeederConfig{WidthSeconds: 120, ScopeLag: Uniform(0, 2), OutlierFactor: Const(1)},
+		Buffer:       pplBuffer(),
+		Timing: StartupTiming{
+			// Mostly within 0.02 s, with a tail that brings the mean to 0.058 s.
+			TrackerDelay: Mixture([]float64{0.9, 0.1}, Uniform(0.004, 0.02), Exponential(0.4475).Shifted(0.02)),
+			FirstBM:      Uniform(0.9, 2),
+			ChunkDelay:   LogNormalMean(1.116, 0.5), // E[T_chk] = 1.45 + 1.116 = 2.566 s
+			Advertise:    Discrete([]float64{5, 10, 15}, []float64{0.85, 0.12, 0.03}),
+			ExtraSenders: Poisson(3.69), // 1 + 3.69 = 4.69 senders before the first request
+		},
+		Placement: PlacementConfig{Rule: "pp-width", Alpha: Normal(0.34, 0.01).Truncated(0, 1)},
+		// τ_sch = τ_s ≈ T_chk + C_sch/r_d ≈ 40 s at r = 10 (Fig. 9: τ_sch ≈ 40 s, C_sch ≈ 900).
+		TB:             TBConfig{DownloadFactor: Uniform(2.2, 2.6), SwitchSeconds: 90, Turnover: "relative", PrebufferSeconds: 90, Tick: 1},
+		AroundK:        10,
+		ChunkRespBytes: 64,
+		Noise:          NoiseConfig{UUSRate: 0.2, DNSRate: 0.05, HTTPRate: 0.02},
+	}, nil
+}
+
 func unknownPreset(kind, name string, have ...string) error {
 	return fmt.Errorf("unknown %s preset %q (have: %s)", kind, name, strings.Join(have, ", "))
 }
