@@ -95,3 +95,21 @@ func WriteStartup(cfg StartupConfig, o Output) (*StartupTruth, error) {
 	})
 	return t, err
 }
+
+// WriteVoD generates the VoD crawl capture of cfg into o.
+func WriteVoD(cfg VoDConfig, o Output) (*VoDTruth, error) {
+	m, err := NewVoD(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var t *VoDTruth
+	_, err = render(o, func(s Sink) (any, *TruthHeader, error) {
+		var err error
+		t, err = m.Run(s)
+		if err != nil {
+			return nil, nil, err
+		}
+		return t, &t.TruthHeader, nil
+	})
+	return t, err
+}

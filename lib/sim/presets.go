@@ -103,6 +103,40 @@ func StartupPreset(name string, seed uint64) (StartupConfig, error) {
 	}, nil
 }
 
+// VoDPreset returns the configuration of a VoD preset for the seed: three
+// channels with Table 1's role and mode proportions (contributor share
+// among non-Zpeers 423/581, 304/403, 213/317; smoother shares 70.9 %/87.3 %,
+// 86.8 %/90.9 %, 73.2 %/78.8 %), 4 % Zpeers, WI laws ordered so that
+// channel 3 is the most and channel 2 the least attractive, a shared
+// online-time law, and 86 one-minute snapshots. Mean populations are chosen
+// so the peers seen over 86 minutes are close to Table 1's totals.
+func VoDPreset(name string, seed uint64) (VoDConfig, error) {
+	if name != PresetPPLiveVoD {
+		return VoDConfig{}, unknownPreset("vod", name, PresetPPLiveVoD)
+	}
+	return VoDConfig{
+		Preset: name, Seed: seed, Epoch: defaultEpoch,
+		Duration: 86 * 60, Snapshot: 60,
+		Channels: []VoDChannelConfig{
+			{Name: "channel 1", Length: 360, Peers: 130, PZpeer: 0.04, PContributor: 423.0 / 581, PSmoothContrib: 300.0 / 423, PSmoothWatcher: 138.0 / 158,
+				WI: Mixture([]float64{0.45, 0.40, 0.15}, Exponential(40), Uniform(0, 360), Const(360))},
+			{Name: "channel 2", Length: 330, Peers: 90, PZpeer: 0.04, PContributor: 304.0 / 403, PSmoothContrib: 264.0 / 304, PSmoothWatcher: 90.0 / 99,
+				WI: Mixture([]float64{0.60, 0.32, 0.08}, Exponential(30), Uniform(0, 330), Const(330))},
+			{Name: "channel 3", Length: 400, Peers: 72, PZpeer: 0.04, PContributor: 213.0 / 317, PSmoothContrib: 156.0 / 213, PSmoothWatcher: 82.0 / 104,
+				WI: Mixture([]float64{0.30, 0.45, 0.25}, Exponential(60), Uniform(0, 400), Const(400))},
+		},
+		Online:          LogNormalMean(1500, 0.9).Truncated(60, 8*3600),
+		WatchRate:       0.05,
+		JumpSegments:    Poisson(1).Shifted(2),
+		SegmentFraction: Uniform(0.02, 0.12),
+		OtherMovies:     6,
+		OtherLength:     350,
+		CachedOther:     Poisson(0.6),
+		Coverage:        1,
+		Noise:           NoiseConfig{UUSRate: 0.2, DNSRate: 0.05, HTTPRate: 0.02},
+	}, nil
+}
+
 func unknownPreset(kind, name string, have ...string) error {
 	return fmt.Errorf("unknown %s preset %q (have: %s)", kind, name, strings.Join(have, ", "))
 }
