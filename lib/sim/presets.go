@@ -20,7 +20,7 @@ const (
 // and rare never-fetched chunks.
 func pplBuffer() BufferConfig {
 	return BufferConfig{
-		Duration:   Normal(80, 20).Truncated(25, 115),
+		Duration:   Normal(90, 15).Truncated(30, 118),
 		LagExtra:   LogNormalMean(2, 0.6),
 		FetchDelay: LogNormalMean(3, 0.6),
 		Miss:       Uniform(0, 0.004),
