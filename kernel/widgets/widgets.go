@@ -325,7 +325,7 @@ func Show(ws ...Widget) {
 func viewBundle(m *model, text string) display.Bundle {
 	return display.Bundle{
 		Data: map[string]any{
-			ViewMIME:           map[string]any{"model_id": m.id, "version_major": 2, "version_minor": 0},
+			ViewMIME:         map[string]any{"model_id": m.id, "version_major": 2, "version_minor": 0},
 			display.MIMEText: text,
 		},
 		Metadata: map[string]any{},
