@@ -23,9 +23,14 @@ import (
 // (analyses doc §3.7): with W = ξ − f, V the playable run and U the fill of
 // each advertised map, the switch time τ_sch is the first time
 // W − V > g·V (the tail pole starts fetching the newest chunks and W jumps),
-// the threshold C_sch = V at that first switched map (the head pole keeps V
-// at the threshold), the download rate r_d the least-squares slope of U
-// before τ_sch; τ_sch is then refined to the time the fitted head-fetch line
+// or, when no tail shows, the first map at which V grew at less than half
+// the head-fetch rate r_d of the maps before it (the head pole stopped at the
+// threshold: the tail pole may have nothing to fetch when the host already
+// reached the newest chunks — this rule cannot tell that apart from a head
+// pole starved by its neighbours, and Model.SwitchRule says which rule
+// fired); the threshold C_sch = V at that first switched map (the head pole
+// keeps V at the threshold), the download rate r_d the least-squares slope
+// of U before τ_sch; τ_sch is then refined to the time the fitted head-fetch line
 // U = a + r_d·t reaches C_sch, kept between the last sequential map and the
 // first switched one; the turnover level is the median of
 // V = v − f after playback started and the switch happened; SeederGap is the
@@ -43,12 +48,32 @@ type Model struct {
 
 	TauSch, CSch float64 // TB switch time and threshold (HasSwitch)
 	HasSwitch    bool
-	Rd           float64 // download rate before the switch, chunks/s (HasRd)
+	SwitchRule   SwitchRule // which observation revealed the switch
+	Rd           float64    // download rate before the switch, chunks/s (HasRd)
 	HasRd        bool
 	Turnover     float64 // median V after τ_s and τ_sch (HasTurnover)
 	HasTurnover  bool
 	SeederGap    float64 // median f_tk − f over the same maps (HasSeederGap)
 	HasSeederGap bool
+}
+
+// SwitchRule says how the TB switch showed in the host's maps.
+type SwitchRule uint8
+
+const (
+	SwitchNone    SwitchRule = iota
+	SwitchTail               // W − V > g·V: the tail pole fetched the newest chunks
+	SwitchPlateau            // V stopped growing at r_d (the head pole reached C_sch)
+)
+
+func (r SwitchRule) String() string {
+	switch r {
+	case SwitchTail:
+		return "tail"
+	case SwitchPlateau:
+		return "plateau"
+	}
+	return "none"
 }
 
 func median(x []float64) float64 {
@@ -105,37 +130,52 @@ func model(h Host, sent []BufferMap, offs []TrackerOffset, opt Options) Model {
 	}
 
 	// TB: switch, threshold, download rate, turnover
-	var ut, uu []float64
-	prevT := math.NaN()
+	type obs struct{ t, w, v, u float64 }
+	var os []obs
 	for _, b := range sent {
-		if b.T < t0 {
-			continue
-		}
-		t := b.T - t0
 		xi, ok := b.Scope()
-		if !ok {
+		if b.T < t0 || !ok {
 			continue
 		}
-		w := float64(xi - b.Offset)
-		v := float64(b.Playable())
-		if v > 0 && w-v > opt.SwitchGap*v {
-			// after the switch the head pole holds v at the threshold c_sch,
-			// so V at the first switched map reads C_sch
-			m.TauSch, m.CSch, m.HasSwitch = t, v, true
+		os = append(os, obs{b.T - t0, float64(xi - b.Offset), float64(b.Playable()), float64(b.Ones())})
+	}
+	headLine := func(os []obs) (a, rd float64, ok bool) {
+		if len(os) < 2 || os[len(os)-1].t <= os[0].t {
+			return 0, 0, false
+		}
+		ts, us := make([]float64, len(os)), make([]float64, len(os))
+		for i, o := range os {
+			ts[i], us[i] = o.t, o.u
+		}
+		a, rd = stat.LinearRegression(ts, us, nil, false)
+		return a, rd, rd > 0
+	}
+	sw := -1
+	for i, o := range os {
+		if o.v > 0 && o.w-o.v > opt.SwitchGap*o.v {
+			sw, m.SwitchRule = i, SwitchTail
 			break
 		}
-		ut, uu = append(ut, t), append(uu, float64(b.Ones()))
-		prevT = t
+		if i >= 2 && o.t > os[i-1].t {
+			if _, rd, ok := headLine(os[:i]); ok && (o.v-os[i-1].v)/(o.t-os[i-1].t) < rd/2 {
+				sw, m.SwitchRule = i, SwitchPlateau
+				break
+			}
+		}
 	}
-	if len(ut) >= 2 && ut[len(ut)-1] > ut[0] {
-		var icpt float64
-		icpt, m.Rd = stat.LinearRegression(ut, uu, nil, false)
-		m.HasRd = m.Rd > 0
-		if m.HasSwitch && m.HasRd {
+	pre := os
+	if sw >= 0 {
+		pre = os[:sw]
+		// after the switch the head pole holds v at the threshold c_sch,
+		// so V at the first switched map reads C_sch
+		m.TauSch, m.CSch, m.HasSwitch = os[sw].t, os[sw].v, true
+	}
+	if a, rd, ok := headLine(pre); ok {
+		m.Rd, m.HasRd = rd, true
+		if m.HasSwitch && sw > 0 {
 			// the switch happened between the last sequential map and the
 			// first switched one, when the head-fetch line reached C_sch
-			ts := (m.CSch - icpt) / m.Rd
-			m.TauSch = math.Max(prevT, math.Min(m.TauSch, ts))
+			m.TauSch = math.Max(os[sw-1].t, math.Min(m.TauSch, (m.CSch-a)/rd))
 		}
 	}
 	if m.HasTauS && m.HasSwitch {
