@@ -2,10 +2,12 @@ package sim
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/peerscope/peerscope/lib/stats"
 	"github.com/peerscope/peerscope/lib/wire"
 )
 
@@ -133,5 +135,112 @@ func TestLiveDeterministic(t *testing.T) {
 	c3, _ := gen(4)
 	if bytes.Equal(c1, c3) {
 		t.Fatal("different seeds, same capture")
+	}
+}
+
+// decodeSink decodes every ppl message the model emits (no rendering).
+type decodeSink struct {
+	d   wire.Decoder
+	bms map[[4]byte][]int64 // BM times per sender
+	wvu [3]int              // BMs with V < U, U < W, V < W
+	n   int
+}
+
+func (s *decodeSink) Emit(m *Message) error {
+	if s.d.DecodeFromBytes(m.Payload) != nil || s.d.System != wire.SystemPPL || s.d.Type != wire.BufferMap {
+		return nil
+	}
+	b := s.d.BufferMap
+	s.bms[m.Src.IP] = append(s.bms[m.Src.IP], m.Time)
+	w := int(b.Width)
+	v, u := wire.Playable(b.Bitmap, w), wire.Ones(b.Bitmap, w)
+	s.n++
+	if v < u {
+		s.wvu[0]++
+	}
+	if u < w {
+		s.wvu[1]++
+	}
+	if v < w {
+		s.wvu[2]++
+	}
+	return nil
+}
+
+// TestLiveRealisedLaws checks the drawn population against its laws and
+// the emitted series against the model's structure: W_tr = 120·r outside
+// outliers, BMs exactly every 5 s per peer, gaps that make W, V and U
+// differ, Poisson arrivals with the flash crowd's extra rate.
+func TestLiveRealisedLaws(t *testing.T) {
+	cfg, _ := LivePreset(PresetPPLiveLive, 17)
+	cfg.SetDuration(3600)
+	cfg.Population.Mean = 300
+	cfg.Population.Session = LogNormalMean(900, 1).Truncated(30, 4*3600)
+	cfg.Population.FlashCrowd = &FlashCrowd{At: 1200, Duration: 300, Factor: 5}
+	cfg.Seeder.OutlierProb = 0.05
+	m, err := NewLive(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dur, sess []float64
+	initial, arrivals, crowd := 0, 0, 0
+	for _, p := range m.peers {
+		dur = append(dur, p.dur)
+		if p.join < 0 {
+			initial++
+			continue
+		}
+		arrivals++
+		sess = append(sess, seconds(p.leave-p.join))
+		if tj := seconds(p.join); tj >= 1200 && tj < 1500 {
+			crowd++
+		}
+	}
+	if initial != cfg.Population.Mean {
+		t.Errorf("%d peers at time zero, want %d", initial, cfg.Population.Mean)
+	}
+	if d, _ := stats.KS(dur, cfg.Buffer.Duration.CDF); d > 1.95/math.Sqrt(float64(len(dur))) {
+		t.Errorf("buffer durations D_p: KS distance %.3f", d)
+	}
+	if d, _ := stats.KS(sess, cfg.Population.Session.CDF); d > 1.95/math.Sqrt(float64(len(sess))) {
+		t.Errorf("session lengths: KS distance %.3f", d)
+	}
+	base := float64(cfg.Population.Mean) / cfg.Population.Session.Mean()
+	want := base * (3600 - 300 + 5*300)
+	if math.Abs(float64(arrivals)-want) > 4*math.Sqrt(want) {
+		t.Errorf("%d arrivals, Poisson mean %.0f", arrivals, want)
+	}
+	if wantC := base * 5 * 300; math.Abs(float64(crowd)-wantC) > 4*math.Sqrt(wantC) {
+		t.Errorf("%d arrivals during the flash crowd, Poisson mean %.0f", crowd, wantC)
+	}
+	s := &decodeSink{bms: map[[4]byte][]int64{}}
+	truth, err := m.Run(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := 0
+	for _, x := range truth.Seeder {
+		if x.Outlier {
+			out++
+			continue
+		}
+		if x.Width != int64(math.Round(120*x.Rate)) {
+			t.Fatalf("tracker sample at %.0f s: W_tr %d, want 120·r = %g", x.T, x.Width, 120*x.Rate)
+		}
+	}
+	if iv, _ := stats.Wilson(out, len(truth.Seeder), 0.999); !iv.Contains(cfg.Seeder.OutlierProb) {
+		t.Errorf("%d outliers in %d tracker answers: interval excludes %g", out, len(truth.Seeder), cfg.Seeder.OutlierProb)
+	}
+	for ip, times := range s.bms {
+		for k := 1; k < len(times); k++ {
+			if times[k]-times[k-1] != sec(5) {
+				t.Fatalf("peer %v: BMs %d ns apart, want 5 s", ip, times[k]-times[k-1])
+			}
+		}
+	}
+	for i, what := range []string{"V < U", "U < W", "V < W"} {
+		if f := float64(s.wvu[i]) / float64(s.n); f < 0.3 {
+			t.Errorf("only %.0f %% of %d BMs have %s: fetching leaves too few gaps", 100*f, s.n, what)
+		}
 	}
 }
