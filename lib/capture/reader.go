@@ -149,7 +149,13 @@ func Open(path string) (*Reader, error) {
 // errors. The format header is read (and checked) before NewReader returns.
 // Byte offsets in errors refer to the uncompressed stream.
 func NewReader(rd io.Reader, name string) (*Reader, error) {
-	br := bufio.NewReaderSize(rd, readBuffer)
+	size := readBuffer
+	if l, ok := rd.(interface{ Len() int }); ok {
+		// In-memory input (bytes.Reader, strings.Reader): no read-ahead
+		// beyond its length is needed.
+		size = min(size, max(l.Len(), 16))
+	}
+	br := bufio.NewReaderSize(rd, size)
 	head := func(err error) error { return &Error{File: name, Err: err} }
 	magic, err := br.Peek(4)
 	if len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b {
