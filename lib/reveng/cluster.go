@@ -199,7 +199,7 @@ func findTypeField(msgs []Message, idx []int, magicLen int) *TypeField {
 		return nil
 	}
 	best := slices.MaxFunc(cands, func(a, b typeCandidate) int { return cmp.Compare(a.score, b.score) })
-	if best.score < 0.2 {
+	if best.score < 0.05 {
 		return nil
 	}
 	// Near-best candidates, coarsest first; a pair ties a byte of the same

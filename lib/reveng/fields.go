@@ -281,6 +281,13 @@ func (c *fieldCtx) detectLengthFields(group bool) []Candidate {
 				continue
 			}
 			buf = c.values(o, k, buf)
+			// A cheap screen on the first messages rejects most offsets
+			// before the full test.
+			if pre := min(len(buf), 256); pre < len(buf) && distinctCount(buf[:pre], 3) >= 3 {
+				if _, ok := lengthRelation(buf[:pre], c.lens[:pre], o+size, c.minLen); !ok {
+					continue
+				}
+			}
 			if r, ok := lengthRelation(buf, c.lens, o+size, c.minLen); ok {
 				found = append(found, match{o, k, size, r})
 			}
@@ -887,7 +894,17 @@ func (c *fieldCtx) listTail(count Candidate) Candidate {
 		}
 		kind, name, share := c.entryPort(entries, at)
 		if kind == 0 {
-			fields = append(fields, Field{Name: fmt.Sprintf("u%d", at), Type: "u16le", Role: RoleUnknown})
+			// Not a port seen in the capture; a constant across entries is
+			// still explained.
+			pk := opU16LE
+			if !c.littleEndian {
+				pk = opU16BE
+			}
+			f := Field{Name: fmt.Sprintf("u%d", at), Type: kindName(pk), Role: RoleUnknown}
+			if entriesConstant(entries, at, 2) {
+				f.Name, f.Role = fmt.Sprintf("const_%d", at), RoleConstant
+			}
+			fields = append(fields, f)
 		} else {
 			if name == "udp_port" && ports > 0 {
 				name = "udp_port2"
@@ -921,6 +938,19 @@ func (c *fieldCtx) listTail(count Candidate) Candidate {
 	cand.Evidence = fmt.Sprintf("%d-byte entries of IPv4 address + ports (%d sampled): %.0f %% routable unicast, %.0f %% addresses and %.0f %% ip:port endpoints seen in the capture; %v",
 		size, len(entries), 100*bestPlaus, 100*bestSeen, 100*float64(seenEP)/float64(len(entries)), portEv)
 	return cand
+}
+
+// entriesConstant reports whether bytes [at, at+n) are the same in ≥ 99 %
+// of the entries.
+func entriesConstant(entries [][]byte, at, n int) bool {
+	count := map[string]int{}
+	best := 0
+	for _, e := range entries {
+		k := string(e[at : at+n])
+		count[k]++
+		best = max(best, count[k])
+	}
+	return float64(best) >= constShare*float64(len(entries))
 }
 
 // entryPort decides whether the u16 at offset at of list entries is a port

@@ -13,10 +13,7 @@
 // every candidate so that a human can overrule them.
 package reveng
 
-import (
-	"fmt"
-	"net/netip"
-)
+import "net/netip"
 
 // Transport is the transport protocol a message travelled on.
 type Transport uint8
@@ -47,12 +44,4 @@ type Message struct {
 	Src, Dst  netip.AddrPort
 	Transport Transport
 	Packet    int64 // 1-based packet number in the capture, 0 when unknown
-}
-
-// where names the message for error reports.
-func (m *Message) where() string {
-	if m.Packet > 0 {
-		return fmt.Sprintf("packet %d", m.Packet)
-	}
-	return fmt.Sprintf("message from %s at %d ns", m.Src, m.TimeNs)
 }
