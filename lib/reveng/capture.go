@@ -51,10 +51,10 @@ func UnknownTo(disabled ...wire.System) func(payload []byte) bool {
 
 // ReadStats counts what ReadCapture kept and skipped.
 type ReadStats struct {
-	Frames   int64 `json:"frames"`   // good frames read
-	Kept     int64 `json:"kept"`     // frames passed to the analysis
-	Known    int64 `json:"known"`    // good frames a decoder recognised (filtered out)
-	Faulty   int64 `json:"faulty"`   // malformed packets and TCP framing faults (skipped)
+	Frames   int64 `json:"frames"`       // good frames read
+	Kept     int64 `json:"kept"`         // frames passed to the analysis
+	Known    int64 `json:"known"`        // good frames a decoder recognised (filtered out)
+	Faulty   int64 `json:"faulty"`       // malformed packets and TCP framing faults (skipped)
 	NoTransp int64 `json:"no_transport"` // frames without UDP/TCP (skipped)
 }
 
