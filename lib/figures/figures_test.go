@@ -219,7 +219,7 @@ func TestFig4(t *testing.T) {
 	p := Fig4(Fig4Input{
 		Tracker: []RateStep{{0, 100, 10}, {100, 200, 6}},
 		Peers:   []RateStep{{0, 110, 10}, {110, 200, 6}},
-		WT:      []float64{50, 150}, W: []float64{1200, 720},
+		WT:      []float64{50, 150}, WRate: []float64{10, 6},
 	})
 	if got := len(legendNames(p)); got != 3 {
 		t.Errorf("%d legend entries, want 3", got)

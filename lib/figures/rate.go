@@ -36,6 +36,8 @@ type Fig3Input struct {
 	// analyses doc §3.3) computed with follow-up time Delta (s).
 	PLEA  []XY
 	Delta float64
+	// Channel, when set, is named in the title.
+	Channel string
 	// RefRate (chunks/s) is removed from every curve, y − RefRate·t, so that
 	// medium-scale rate changes show as bends instead of disappearing in a
 	// straight rising line; 0 means CHU's slope.
@@ -53,7 +55,11 @@ func Fig3(in Fig3Input) *plot.Plot {
 	if ref == 0 {
 		ref = in.CHU.Slope
 	}
-	p := newPlot(fmt.Sprintf("PLEA vs CHU vs SCHU (Δ = %g s)", in.Delta),
+	title := fmt.Sprintf("PLEA vs CHU vs SCHU (Δ = %g s)", in.Delta)
+	if in.Channel != "" {
+		title = fmt.Sprintf("PLEA vs CHU vs SCHU, channel %s (Δ = %g s)", in.Channel, in.Delta)
+	}
+	p := newPlot(title,
 		"time t (s)", fmt.Sprintf("chunk ID − %.3g·t (chunks)", ref))
 	n := min(len(in.T), len(in.Y))
 	dy := make([]float64, n)
@@ -100,9 +106,9 @@ type Fig4Input struct {
 	// Tracker and Peers are PLEA's rate steps on the tracker's scope ξ_tr(t)
 	// (TkOffMax) and on the peers' maximal scope ξ_max(t).
 	Tracker, Peers []RateStep
-	// WT (s) and W (chunks) are the seeder's buffer width W_tr = TkOffMax −
-	// TkOffMin as the tracker reports it; drawn as W/120.
-	WT, W []float64
+	// WT (s) and WRate (chunks/s) are the seeder's buffer width as the
+	// tracker reports it, W_tr/120 with W_tr = TkOffMax − TkOffMin.
+	WT, WRate []float64
 }
 
 // Fig4 draws the paper's Fig. 4: R_PLEA(ξ_tr(t)), R_PLEA(ξ_max(t)) and
@@ -111,12 +117,7 @@ type Fig4Input struct {
 // of video.
 func Fig4(in Fig4Input) *plot.Plot {
 	p := newPlot("Playback rate: tracker scope, peers' scope, W_tr/120", "time t (s)", "rate (chunks/s)")
-	n := min(len(in.WT), len(in.W))
-	w := make([]float64, n)
-	for i := range n {
-		w[i] = in.W[i] / 120
-	}
-	addScatter(p, "W_tr(t)/120", in.WT[:n], w, Marker(draw.CrossGlyph{}, Grey, vg.Points(2.5)))
+	addScatter(p, "W_tr(t)/120", in.WT, in.WRate, Marker(draw.CrossGlyph{}, Grey, vg.Points(2.5)))
 	tx, ty := stepXY(in.Tracker)
 	addLine(p, "R_PLEA(ξ_tr(t))", tx, ty, Solid(Blue, thickWidth))
 	px, py := stepXY(in.Peers)

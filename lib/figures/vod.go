@@ -83,10 +83,19 @@ func ecdf(v []float64) (xs, ys []float64) {
 
 // cdfPlot draws one ECDF per sample.
 func cdfPlot(title, xLabel string, samples []Sample) *plot.Plot {
-	p := newPlot(title, xLabel, "CDF")
+	curves := make([]Curve, len(samples))
 	for i, s := range samples {
 		xs, ys := ecdf(s.Values)
-		l := addLine(p, fmt.Sprintf("%s (n = %d)", s.Name, finiteCount(s.Values)), xs, ys, Solid(Colour(i), lineWidth))
+		curves[i] = Curve{Name: fmt.Sprintf("%s (n = %d)", s.Name, finiteCount(s.Values)), X: xs, Y: ys}
+	}
+	return cdfCurves(title, xLabel, curves)
+}
+
+// cdfCurves draws computed CDFs as post-steps.
+func cdfCurves(title, xLabel string, curves []Curve) *plot.Plot {
+	p := newPlot(title, xLabel, "CDF")
+	for i, c := range curves {
+		l := addLine(p, c.Name, c.X, c.Y, Solid(Colour(i), lineWidth))
 		l.StepStyle = plotter.PostStep
 	}
 	finish(p)
@@ -95,6 +104,8 @@ func cdfPlot(title, xLabel string, samples []Sample) *plot.Plot {
 	p.Legend.YOffs = vg.Points(8)
 	return p
 }
+
+func itoa(n int) string { return fmt.Sprint(n) }
 
 func finiteCount(v []float64) int {
 	n := 0

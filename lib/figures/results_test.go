@@ -1,0 +1,158 @@
+package figures
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/peerscope/peerscope/lib/rate"
+	"github.com/peerscope/peerscope/lib/startup"
+	"github.com/peerscope/peerscope/lib/vod"
+)
+
+// twoRates is a service curve at 10 chunks/s until 3000 s and 6 after,
+// observed every 10 s with a lag of 0–9 chunks.
+func twoRates() []rate.Point {
+	var pts []rate.Point
+	for t := 0.0; t <= 8000; t += 10 {
+		y := 10 * t
+		if t > 3000 {
+			y = 30000 + 6*(t-3000)
+		}
+		pts = append(pts, rate.Point{T: t, Y: y - float64(int(t)%10)})
+	}
+	return pts
+}
+
+func TestRateFig3FromEstimators(t *testing.T) {
+	pts := twoRates()
+	chu, err := rate.CHU(pts, rate.AnchorMean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schu, err := rate.SCHU(pts, rate.SCHUOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := rate.PLEA(pts, 1500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := rate.Channel{Channel: "0123456789abcdef0123456789abcdef", Service: pts, CHU: chu, SCHU: schu, Envelope: env}
+	p := RateFig3(ch, 1500)
+	if !strings.Contains(p.Title.Text, "channel 01234567…") {
+		t.Errorf("title %q", p.Title.Text)
+	}
+	if got := legendNames(p); len(got) != 4 {
+		t.Errorf("legend %q", got)
+	}
+	checkRange(t, "x", p.X, 0, 8000)
+	checkRenders(t, p)
+}
+
+func TestRateFig4FromCheck(t *testing.T) {
+	pts := twoRates()
+	var tr []rate.TrackerObs
+	for _, p := range pts {
+		r := 10.0
+		if p.T > 3000 {
+			r = 6
+		}
+		tr = append(tr, rate.TrackerObs{T: p.T, Min: p.Y - 120*r, Max: p.Y})
+	}
+	f, err := rate.CheckFig4(tr, pts, rate.Fig4Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := RateFig4(f)
+	if math.Abs(p.Y.Max-10) > 0.5 || p.Y.Min != 0 {
+		t.Errorf("y range [%g, %g], want rates up to 10", p.Y.Min, p.Y.Max)
+	}
+	checkRenders(t, p)
+}
+
+func TestStartupFiguresFromHosts(t *testing.T) {
+	h := startup.Host{
+		Host: "10.0.0.9:4004", HasTk: true, HasP: true, HasChk: true, HasTracker: true, HasAlpha: true,
+		Theta: 10400, Fp: 10000, Xip: 11000, WpScope: 1000, TkOffMin: 10300, TkOffMax: 11500,
+		AlphaW: 0.4, AlphaL: 0.27,
+		Model: startup.Model{Rate: 10, TauS: 40, HasTauS: true, TauSch: 30, CSch: 600, HasSwitch: true},
+	}
+	p := StartupFig5(h)
+	// s(t) = 11500 + 10t over [0, 80].
+	checkRange(t, "x", p.X, 0, 80)
+	checkRange(t, "y", p.Y, 10000, 12300)
+	if got := len(legendNames(p)); got != 7 { // no v_p from a Host
+		t.Errorf("fig5 legend %q", legendNames(p))
+	}
+	checkRenders(t, p)
+
+	p6 := StartupFig6([]startup.Host{h, {Host: "incomplete"}}, 0.34)
+	checkRange(t, "x", p6.X, 0.5, 1.5) // one experiment, padded
+	checkRenders(t, StartupAlpha([]startup.Host{h}, 0.01, 0.34))
+
+	sent := []startup.BufferMap{
+		{T: 10, Offset: 10400, Width: 16, Bitmap: []byte{0x0f, 0}},
+		{T: 20, Offset: 10400, Width: 16, Bitmap: []byte{0xff, 0x80}},
+	}
+	tb := StartupTB(h, sent)
+	checkRange(t, "x", tb.X, 10, 40) // maps at 10 and 20 s, τ_s at 40 s
+	checkRange(t, "y", tb.Y, 0, 600) // W up to 15, C_sch line at 600
+	checkRenders(t, tb)
+}
+
+func TestVodFiguresFromClassifier(t *testing.T) {
+	bf := func(tm float64, bits ...int) vod.Bitfield {
+		b := vod.Bitfield{T: tm, Width: 16, Bitmap: make([]byte, 2)}
+		for _, i := range bits {
+			b.Bitmap[i/8] |= 1 << (i % 8)
+		}
+		return b
+	}
+	var peers []vod.Peer
+	for _, seq := range [][]vod.Bitfield{
+		{bf(0, 0, 1, 2), bf(60, 0, 1, 2)},             // contributor smoother WI 3
+		{bf(0, 0, 5, 9), bf(120, 0, 5, 9)},            // contributor jumper WI 10
+		{bf(0, 0), bf(60, 0, 1), bf(180, 0, 1, 2, 3)}, // watcher smoother
+	} {
+		p, err := vod.Classify(seq, vod.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Channel = "1"
+		peers = append(peers, p)
+	}
+	rr, err := vod.RoleRatios(peers, 0, 240, 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p7 := VodFig7("1", rr)
+	checkRange(t, "y", p7.Y, 0, 1)
+	checkRenders(t, p7)
+
+	tb := VodTable1(vod.Table1(peers), true)
+	if len(tb.Rows) != 2 || tb.Rows[0][1] != "1 (50.0 %)" {
+		t.Errorf("table rows %v", tb.Rows)
+	}
+
+	p8 := VodFig8a([]string{"channel 1"}, []vod.WIDistribution{vod.WIDist(peers, nil)})
+	checkRange(t, "x", p8.X, 0, 10)
+	checkRenders(t, p8)
+	checkRenders(t, VodFig8b([]string{"channel 1"}, []vod.OnlineTimes{vod.OnlineTimeDist(peers, nil)}))
+
+	m := vod.NewSharingMap(peers)
+	p9 := VodFig9("1", m)
+	checkRange(t, "x", p9.X, 1, 16)
+	checkRenders(t, p9)
+
+	var bfs [][]vod.Bitfield
+	bfs = append(bfs, []vod.Bitfield{bf(0, 0, 1, 2)}, []vod.Bitfield{bf(0, 0, 1)})
+	snaps, err := vod.SharingProfile(bfs, []float64{0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, sd := VodSharing(snaps, []float64{1, 1, 0.5})
+	checkRange(t, "y", sp.Y, 0, 1)
+	checkRenders(t, sp)
+	checkRenders(t, sd)
+}
