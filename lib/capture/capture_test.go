@@ -331,3 +331,50 @@ func TestTCPFaults(t *testing.T) {
 		t.Errorf("gaps %d skipped %d (want 1, %d)", st.TCPGaps, st.TCPSkipped, afterGap-(gapAt+20))
 	}
 }
+
+// TestTCPLifecycle: a late retransmission after FIN makes no duplicate, a
+// new SYN on the same 4-tuple starts a new stream, RST ends it, and a stream
+// idle past streamIdle is flushed before the packet that revealed it.
+func TestTCPLifecycle(t *testing.T) {
+	vs := loadVectors(t)
+	frames := map[string][]byte{}
+	for _, v := range vs {
+		frames[v.Name] = unhex(t, v.Hex)
+	}
+	hs := wire.AppendFrame(nil, frames["ppl/HANDSHAKE"])
+	bm := wire.AppendFrame(nil, frames["ppl/BUFFER_MAP"])
+	seg := func(seq uint32, b []byte, fl tcpFlags) []byte {
+		return tcp4(t, "10.0.0.1", "10.0.0.2", 1, 2, seq, fl, b)
+	}
+	pkts := []testPkt{
+		{baseNs, seg(100, nil, tcpFlags{syn: true})},
+		{baseNs + 1, seg(101, hs, tcpFlags{})},
+		{baseNs + 2, seg(101+uint32(len(hs)), nil, tcpFlags{fin: true})},
+		{baseNs + 3, seg(101, hs, tcpFlags{})}, // late retransmission
+		{baseNs + 4, seg(5000, nil, tcpFlags{syn: true})},
+		{baseNs + 5, seg(5001, bm, tcpFlags{})},
+		{baseNs + 6, seg(5001+uint32(len(bm)), nil, tcpFlags{rst: true})},
+		{baseNs + 7, seg(9000, nil, tcpFlags{syn: true})},
+		{baseNs + 8, seg(9001, hs[:10], tcpFlags{})},
+		{baseNs + 9 + streamIdle + sweepEvery, udp4(t, "10.0.0.9", "10.0.0.2", 7, 8, []byte("later"))},
+	}
+	got, st, err := readAll(t, pcapBytes(t, linkEthernet, true, pkts), "life")
+	if err != io.EOF || len(got) != 4 {
+		for _, g := range got {
+			t.Logf("%d %x %v", g.Packet, g.Payload, g.Err)
+		}
+		t.Fatalf("%d frames, %v", len(got), err)
+	}
+	if got[0].Packet != 2 || !bytes.Equal(got[0].Payload, hs[4:]) || got[1].Packet != 6 || !bytes.Equal(got[1].Payload, bm[4:]) {
+		t.Errorf("frames: %d %x / %d %x", got[0].Packet, got[0].Payload, got[1].Packet, got[1].Payload)
+	}
+	if got[2].Packet != 9 || !errors.Is(got[2].Err, ErrStreamEnd) || !bytes.Equal(got[2].Payload, hs[:10]) {
+		t.Errorf("idle stream: %d %x %v", got[2].Packet, got[2].Payload, got[2].Err)
+	}
+	if got[3].Packet != 10 || string(got[3].Payload) != "later" {
+		t.Errorf("last frame %d %q", got[3].Packet, got[3].Payload)
+	}
+	if st.Streams != 3 || st.TCPRetransmitted != int64(len(hs)) {
+		t.Errorf("streams %d retransmitted %d", st.Streams, st.TCPRetransmitted)
+	}
+}

@@ -113,10 +113,15 @@ type Reader struct {
 	frag   defragmenter
 	tcp    tcpTable
 	frame  Frame
-	stats  Stats
-	rec    record
-	err    error // terminal: io.EOF or a *Error, returned once draining is done
-	done   bool
+	// held is a frame decoded from the current record while streams ended
+	// by that record's arrival (idle sweep, eviction) still hold older
+	// frames: those come out first.
+	held    Frame
+	holding bool
+	stats   Stats
+	rec     record
+	err     error // terminal: io.EOF or a *Error, returned once draining is done
+	done    bool
 }
 
 // maxRecord bounds a capture record: libpcap's MAXIMUM_SNAPLEN (256 KiB).
@@ -214,6 +219,10 @@ func (r *Reader) Next() (*Frame, error) {
 		if f := r.drainTCP(); f != nil {
 			return f, nil
 		}
+		if r.holding {
+			r.holding = false
+			return &r.held, nil
+		}
 		if r.done {
 			return nil, r.err
 		}
@@ -227,7 +236,10 @@ func (r *Reader) Next() (*Frame, error) {
 			} else {
 				r.stats.UDPFrames++
 			}
-			return &r.frame, nil
+			if len(r.tcp.drain) == 0 {
+				return &r.frame, nil
+			}
+			r.held, r.holding = r.frame, true
 		}
 	}
 }

@@ -95,6 +95,8 @@ type stream struct {
 	pendLen int
 	fin     bool
 	finSeq  uint32
+	syn     bool   // the stream began with a captured SYN
+	isn     uint32 // that SYN's sequence number
 	// final: the stream takes no more bytes. Once drained it stays in the
 	// table as a tombstone that swallows late retransmissions (which would
 	// otherwise look like a connection starting mid-capture) until idle.
@@ -209,14 +211,15 @@ func (t *tcpTable) segment(k flowKey, h *layers.TCP, pkt, now int64) {
 	s := t.streams[k]
 	seq := h.Seq
 	if h.SYN {
-		if s != nil && seqDiff(s.nextSeq, seq+1) != 0 {
-			// A new connection reusing the 4-tuple.
+		if s != nil && !(s.syn && s.isn == seq) {
+			// Not a retransmitted SYN: a new connection reusing the 4-tuple.
 			t.end(s)
 			delete(t.streams, k)
 			s = nil
 		}
 		if s == nil {
 			s = t.open(k, seq+1, true)
+			s.syn, s.isn = true, seq
 		}
 		seq++ // data on a SYN starts after it
 	}
