@@ -161,12 +161,14 @@ func findTypeField(msgs []Message, idx []int, magicLen int) *TypeField {
 	derived := make([]bool, limit)
 	constant := make([]bool, limit)
 	vals := make([]int, n)
+	zero := make([]bool, limit)
 	for o := 0; o < limit; o++ {
 		for j, i := range sample {
 			vals[j] = int(msgs[i].Payload[o])
 		}
 		derived[o] = lengthDerivedByte(vals, lens)
 		constant[o] = isConstant(vals)
+		zero[o] = constant[o] && vals[0] == 0
 	}
 	var cands []typeCandidate
 	for size := 1; size <= 2; size++ {
@@ -175,7 +177,9 @@ func findTypeField(msgs []Message, idx []int, magicLen int) *TypeField {
 				continue
 			}
 			if size == 2 {
-				if derived[o] || derived[o+1] || (constant[o] && constant[o+1]) || o < magicLen {
+				// A constant zero next to a type byte is more likely the high
+				// byte of a neighbouring field than half of the type code.
+				if derived[o] || derived[o+1] || (constant[o] && constant[o+1]) || zero[o] || zero[o+1] || o < magicLen {
 					continue
 				}
 			}
@@ -293,42 +297,29 @@ func scoreTypeCandidate(vals, lens []int, hLRaw float64, distinctL int) (typeCan
 }
 
 // lengthDerivedByte reports whether a byte is computed from the payload
-// length: equal to (L − c) mod 256 for one c in ≥ 95 % of messages (a length
-// field's low byte), or a non-constant, non-decreasing function of L (its
-// high byte).
+// length L: equal to (L − c) mod 256 for one c in ≥ 95 % of messages (a
+// length field's low byte), or to ⌊(L − c)/256⌋ (its high byte), which
+// holds when the middle 95 % of L − 256·v spans less than 256.
 func lengthDerivedByte(vals, lens []int) bool {
 	n := len(vals)
+	if isConstant(vals) {
+		return false
+	}
 	diff := map[int]int{}
 	for j := range vals {
 		diff[(lens[j]-vals[j])&0xff]++
 	}
 	for _, c := range diff {
-		if float64(c) >= 0.95*float64(n) && !isConstant(vals) {
+		if float64(c) >= 0.95*float64(n) {
 			return true
 		}
 	}
-	if isConstant(vals) {
-		return false
+	d := make([]float64, n)
+	for j := range vals {
+		d[j] = float64(lens[j] - 256*vals[j])
 	}
-	// Function of L and monotone in L.
-	at := map[int]int{}
-	for j, l := range lens {
-		if v, ok := at[l]; ok && v != vals[j] {
-			return false
-		}
-		at[l] = vals[j]
-	}
-	ls := make([]int, 0, len(at))
-	for l := range at {
-		ls = append(ls, l)
-	}
-	slices.Sort(ls)
-	for k := 1; k < len(ls); k++ {
-		if at[ls[k]] < at[ls[k-1]] {
-			return false
-		}
-	}
-	return true
+	slices.Sort(d)
+	return quantile(d, 0.975)-quantile(d, 0.025) < 256
 }
 
 // clusterKey names a cluster of messages without a type field: an exact

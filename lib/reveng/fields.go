@@ -191,9 +191,10 @@ type relation struct {
 
 // lengthRelation finds how values v explain the lengths, if they do: the
 // tail L − f(v) must be one constant c ≥ end of the field in ≥ matchShare
-// of the messages, and v must vary (three distinct values for a count or a
+// of the messages (c ≤ the field's start is allowed for a length that
+// counts itself), and v must vary (three distinct values for a count or a
 // width, whose scale is fitted; two for a plain length).
-func lengthRelation(v []uint64, lens []int, end, minLen int) (relation, bool) {
+func lengthRelation(v []uint64, lens []int, start, end, minLen int) (relation, bool) {
 	d := distinctCount(v, 3)
 	if d < 2 {
 		return relation{}, false
@@ -213,7 +214,10 @@ func lengthRelation(v []uint64, lens []int, end, minLen int) (relation, bool) {
 			}
 		}
 		share := float64(best) / float64(len(v))
-		if share < matchShare || bestC < end || bestC > minLen {
+		// The counted bytes [c, L) start after the field, or — for a
+		// length — may include it (a whole-payload length has c = 0).
+		inside := bestC <= start && kind == "length"
+		if share < matchShare || (bestC < end && !inside) || bestC > minLen {
 			return relation{}, false
 		}
 		return relation{kind: kind, k: k, c: bestC, share: share}, true
@@ -261,7 +265,7 @@ func lengthRelation(v []uint64, lens []int, end, minLen int) (relation, bool) {
 // detectLengthFields looks for integer fields that determine the payload
 // length (length, count, width). Where several framings of one field hold
 // (a u16 and its low byte, or a u16be straddling a zero byte before a
-// u16le), the preferred byte order wins, then the wider field.
+// u16le), the wider field wins, then the preferred byte order.
 func (c *fieldCtx) detectLengthFields(group bool) []Candidate {
 	if c.n < minMessages {
 		return nil
@@ -284,11 +288,11 @@ func (c *fieldCtx) detectLengthFields(group bool) []Candidate {
 			// A cheap screen on the first messages rejects most offsets
 			// before the full test.
 			if pre := min(len(buf), 256); pre < len(buf) && distinctCount(buf[:pre], 3) >= 3 {
-				if _, ok := lengthRelation(buf[:pre], c.lens[:pre], o+size, c.minLen); !ok {
+				if _, ok := lengthRelation(buf[:pre], c.lens[:pre], o, o+size, c.minLen); !ok {
 					continue
 				}
 			}
-			if r, ok := lengthRelation(buf, c.lens, o+size, c.minLen); ok {
+			if r, ok := lengthRelation(buf, c.lens, o, o+size, c.minLen); ok {
 				found = append(found, match{o, k, size, r})
 			}
 		}
@@ -307,11 +311,10 @@ func (c *fieldCtx) detectLengthFields(group bool) []Candidate {
 	for _, key := range order {
 		ms := byRel[key]
 		slices.SortStableFunc(ms, func(a, b match) int {
-			pa, pb := c.orderPenalty(a.k), c.orderPenalty(b.k)
-			if pa != pb {
-				return cmp.Compare(pa, pb)
+			if a.size != b.size {
+				return cmp.Compare(b.size, a.size)
 			}
-			return cmp.Compare(b.size, a.size)
+			return cmp.Compare(c.orderPenalty(a.k), c.orderPenalty(b.k))
 		})
 		m := ms[0]
 		if !c.free(m.o, m.size) {
