@@ -23,7 +23,9 @@ func allIdx(n int) []int {
 	return idx
 }
 
-func ctxOf(msgs []Message) *fieldCtx { return newFieldCtx(msgs, allIdx(len(msgs)), observe(msgs), 20000) }
+func ctxOf(msgs []Message) *fieldCtx {
+	return newFieldCtx(msgs, allIdx(len(msgs)), observe(msgs), 20000)
+}
 
 func randBytes(r *rand.Rand, n int) []byte {
 	b := make([]byte, n)
