@@ -13,6 +13,8 @@ import (
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
+
+	"github.com/peerscope/peerscope/lib/wire"
 )
 
 // benchPackets is the size of the synthetic benchmark capture.
@@ -173,4 +175,83 @@ func TestZeroAllocUDP(t *testing.T) {
 	if allocs != 0 {
 		t.Errorf("%.2f allocations per UDP frame, want 0", allocs)
 	}
+}
+
+var (
+	tcpBenchOnce   sync.Once
+	tcpBenchData   []byte
+	tcpBenchFrames int
+)
+
+// tcpCapture builds a synthetic pcap of one TCP connection carrying n ppl
+// BUFFER_MAP frames in 1448-byte segments (so most frames straddle two
+// segments), with every 50th segment arriving after its successor.
+func tcpCapture(tb testing.TB, n int) []byte {
+	var bm []byte
+	for _, v := range loadVectors(tb) {
+		if v.Name == "ppl/BUFFER_MAP" {
+			bm = unhex(tb, v.Hex)
+		}
+	}
+	var stream []byte
+	for range n {
+		stream = wire.AppendFrame(stream, bm)
+	}
+	var pkts []testPkt
+	add := func(ip []byte) { pkts = append(pkts, testPkt{ts: baseNs + int64(len(pkts))*10_000, ip: ip}) }
+	const isn = 1000
+	add(tcp4(tb, "10.0.0.1", "10.0.0.2", 40000, 8008, isn, tcpFlags{syn: true}, nil))
+	var segs [][]byte
+	for off := 0; off < len(stream); off += 1448 {
+		end := min(off+1448, len(stream))
+		segs = append(segs, tcp4(tb, "10.0.0.1", "10.0.0.2", 40000, 8008, isn+1+uint32(off), tcpFlags{}, stream[off:end]))
+	}
+	for i := 0; i < len(segs); i++ {
+		if i%50 == 10 && i+1 < len(segs) {
+			add(segs[i+1])
+			add(segs[i])
+			i++
+			continue
+		}
+		add(segs[i])
+	}
+	add(tcp4(tb, "10.0.0.1", "10.0.0.2", 40000, 8008, isn+1+uint32(len(stream)), tcpFlags{fin: true}, nil))
+	return pcapBytes(tb, linkEthernet, true, pkts)
+}
+
+// BenchmarkReadTCP measures Reader.Next per frame split off a reassembled
+// TCP stream (ns/op is per frame).
+func BenchmarkReadTCP(b *testing.B) {
+	tcpBenchOnce.Do(func() {
+		tcpBenchFrames = 100_000
+		tcpBenchData = tcpCapture(b, tcpBenchFrames)
+	})
+	open := func() *Reader {
+		r, err := NewReader(bytes.NewReader(tcpBenchData), "bench-tcp")
+		if err != nil {
+			b.Fatal(err)
+		}
+		return r
+	}
+	r := open()
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	var paused time.Duration
+	for range b.N {
+		f, err := r.Next()
+		if err == io.EOF {
+			b.StopTimer()
+			t0 := time.Now()
+			r = open()
+			paused += time.Since(t0)
+			b.StartTimer()
+			f, err = r.Next()
+		}
+		if err != nil || f.Err != nil || f.Transport != TCP {
+			b.Fatal(err, f.Err)
+		}
+		benchSink += len(f.Payload)
+	}
+	b.ReportMetric(float64(b.N)/(time.Since(start)-paused).Seconds(), "frames/s")
 }
