@@ -295,7 +295,7 @@ func (l *Live) hello(t int64, src, dst Endpoint, id wire.GUID, idx int) error {
 func sessionID(p *livePeer) uint32 { return uint32(p.salt>>32) | 1 }
 
 func (l *Live) sendBM(t int64, p *livePeer) error {
-	off, width, bits := l.sw.bufferMap(p, t, l.bm)
+	off, width, bits := l.sw.bufferMapFast(p, t, l.bm)
 	l.bm = bits
 	if l.cfg.System == "pps" {
 		b := wire.PPSBufferMapBody{Start: uint32(off), Sub: uint8(l.sw.sub), NChunks: uint16(width), Bitmap: bits}

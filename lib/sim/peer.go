@@ -104,6 +104,8 @@ type livePeer struct {
 	ringLo  int64 // first cached unit (chunk·sub + k)
 	ringHi  int64 // one past the last cached unit
 	ringCap int64
+
+	fast fastState
 }
 
 // swarm holds what the buffer model needs that is shared by all peers of a
@@ -196,10 +198,17 @@ func (sw *swarm) bufferMap(p *livePeer, t int64, dst []byte) (offset int64, widt
 	dst = dst[:nb]
 	clear(dst)
 	mask := p.ringCap - 1
-	for i := int64(0); i < bits; i++ {
-		if p.ring[(lo+i)&mask] <= t {
-			dst[i>>3] |= 1 << (i & 7)
+	ring := p.ring
+	for j := range dst {
+		// Branch-free: ready ≤ t ⇔ ready − t − 1 < 0 (no overflow: ready is
+		// at most MaxInt64 and t is non-negative).
+		var v uint64
+		base := lo + int64(j)*8
+		n := min(8, bits-int64(j)*8)
+		for k := int64(0); k < n; k++ {
+			v |= uint64(ring[(base+k)&mask]-t-1) >> 63 << k
 		}
+		dst[j] = byte(v)
 	}
 	return offset, width, dst
 }
@@ -212,4 +221,85 @@ func (sw *swarm) counters(p *livePeer, t int64) (upKB, downKB uint32, upKbps, do
 	down := sw.sc.R(t) * float64(sw.cfg.ChunkBytes) * 8 / 1000
 	age := math.Max(0, seconds(t-p.join))
 	return uint32(p.upKbps * age / 8), uint32(down * age / 8), uint16(math.Min(p.upKbps, 0xffff)), uint16(math.Min(down, 0xffff))
+}
+
+// fastState is the incremental form of a peer's buffer used when its maps
+// are generated at non-decreasing times (the rendering path): a ring of
+// held bits plus the units still in flight, so each buffer map costs the
+// new units and a word-wise copy instead of one comparison per bit. It
+// yields exactly bufferMap's result (the round-trip tests compare them).
+type fastState struct {
+	lo, hi int64 // units [lo, hi) are tracked
+	t      int64 // time of the last update
+	words  []uint64
+	pend   []pendUnit // units fetched later than t, ascending unit order
+}
+
+type pendUnit struct{ u, ready int64 }
+
+// bufferMapFast is bufferMap for non-decreasing t per peer.
+func (sw *swarm) bufferMapFast(p *livePeer, t int64, dst []byte) (offset int64, width int, bitmap []byte) {
+	offset, width = sw.offset(p, t), sw.width(p, t)
+	bits := int64(width) * sw.sub
+	lo, hi := offset*sw.sub, offset*sw.sub+bits
+	st := &p.fast
+	span := max(hi, st.hi) - lo
+	if st.words == nil || t < st.t || lo < st.lo || lo > st.hi || span > int64(len(st.words))*64 {
+		n := int64(64)
+		for n < span+64 {
+			n <<= 1
+		}
+		if int64(len(st.words))*64 < n {
+			st.words = make([]uint64, n/64)
+		}
+		st.lo, st.hi, st.pend = lo, lo, st.pend[:0]
+	}
+	mask := int64(len(st.words))*64 - 1
+	// Units still in flight: keep those inside the window not yet held.
+	k := 0
+	for _, x := range st.pend {
+		if x.u < lo {
+			continue
+		}
+		if x.ready <= t {
+			i := x.u & mask
+			st.words[i>>6] |= 1 << (i & 63)
+			continue
+		}
+		st.pend[k] = x
+		k++
+	}
+	st.pend = st.pend[:k]
+	for u := st.hi; u < hi; u++ {
+		i := u & mask
+		st.words[i>>6] &^= 1 << (i & 63)
+		switch r := sw.ready(p, u); {
+		case r <= t:
+			st.words[i>>6] |= 1 << (i & 63)
+		case r != math.MaxInt64:
+			st.pend = append(st.pend, pendUnit{u, r})
+		}
+	}
+	st.lo, st.hi, st.t = lo, max(st.hi, hi), t
+	nb := int((bits + 7) / 8)
+	if cap(dst) < nb {
+		dst = make([]byte, nb)
+	}
+	dst = dst[:nb]
+	wmask := int64(len(st.words) - 1)
+	for j := int64(0); j*64 < bits; j++ {
+		i := (lo + j*64) & mask
+		w, sh := i>>6, uint(i&63)
+		v := st.words[w] >> sh
+		if sh != 0 {
+			v |= st.words[(w+1)&wmask] << (64 - sh)
+		}
+		if left := bits - j*64; left < 64 {
+			v &= 1<<uint(left) - 1
+		}
+		for b := int64(0); b < 8 && j*8+b < int64(nb); b++ {
+			dst[j*8+b] = byte(v >> (8 * b))
+		}
+	}
+	return offset, width, dst
 }

@@ -83,15 +83,20 @@ func (sc *serviceCurve) R(t int64) float64 { return sc.rate[sc.seg(t)] }
 // Produced returns π(c), the first ns at which chunk c exists (s(t) ≥ c).
 func (sc *serviceCurve) Produced(c int64) int64 {
 	x := float64(c)
-	k := sort.Search(len(sc.base), func(i int) bool { return sc.base[i] > x }) - 1
-	k = max(k, 0)
-	t := sc.at[k] + int64(math.Ceil((x-sc.base[k])/sc.rate[k]*1e9))
-	// Guard the float round trip: the defining property is S(t) ≥ c at t and
-	// not before.
-	for sc.S(t) < x {
+	k := 0
+	for k+1 < len(sc.base) && sc.base[k+1] <= x {
+		k++
+	}
+	at, base, rate := sc.at[k], sc.base[k], sc.rate[k]
+	t := at + int64(math.Ceil((x-base)/rate*1e9))
+	// Guard the float round trip so that S(π(c)) ≥ c > S(π(c) − 1) holds
+	// exactly as S computes it (t stays inside segment k, or the first
+	// segment's backward extension).
+	s := func(t int64) float64 { return base + rate*float64(t-at)/1e9 }
+	for s(t) < x {
 		t++
 	}
-	for sc.S(t-1) >= x {
+	for s(t-1) >= x && (t-1 >= at || k == 0) {
 		t--
 	}
 	return t

@@ -602,7 +602,7 @@ func (m *Startup) fire(ev event, q *eventQueue) error {
 		if next := t + m.period; next < h.t0+sec(m.cfg.Observe) {
 			q.push(next, stNbBM, ev.a, ev.b)
 		}
-		off, w, b := c.sw.bufferMap(p, t, m.bm)
+		off, w, b := c.sw.bufferMapFast(p, t, m.bm)
 		m.bm = b
 		up, down, upk, downk := c.sw.counters(p, t)
 		body := wire.BufferMapBody{Offset: uint32(off), Width: uint16(w), UpTotalKB: up, DownTotalKB: down, UpKbps: upk, DownKbps: downk, Bitmap: b}
