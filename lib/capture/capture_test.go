@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -376,5 +377,83 @@ func TestTCPLifecycle(t *testing.T) {
 	}
 	if st.Streams != 3 || st.TCPRetransmitted != int64(len(hs)) {
 		t.Errorf("streams %d retransmitted %d", st.Streams, st.TCPRetransmitted)
+	}
+}
+
+// ipv6Ext rebuilds an IPv6 packet (from udp6) with extension headers
+// between the fixed header and the rest: each ext is a full header whose
+// first byte (next header) is filled in here.
+func ipv6Ext(pkt []byte, exts ...[]byte) []byte {
+	next := pkt[6]
+	codes := make([]byte, len(exts))
+	out := append([]byte(nil), pkt[:40]...)
+	for i, e := range exts {
+		codes[i] = e[0]
+	}
+	for i := range exts {
+		e := append([]byte(nil), exts[i]...)
+		if i+1 < len(exts) {
+			e[0] = codes[i+1]
+		} else {
+			e[0] = next
+		}
+		out = append(out, e...)
+	}
+	if len(exts) > 0 {
+		out[6] = codes[0]
+	}
+	out = append(out, pkt[40:]...)
+	binary.BigEndian.PutUint16(out[4:6], uint16(len(out)-40))
+	return out
+}
+
+// TestIPv6Extensions: hop-by-hop, destination options and routing headers
+// are skipped; fragments (behind a hop-by-hop header, out of order) are
+// reassembled.
+func TestIPv6Extensions(t *testing.T) {
+	// The first byte of each stands for its own code until ipv6Ext chains them.
+	hbh := []byte{ip6HopByHop, 0, 1, 4, 0, 0, 0, 0} // PadN
+	dst := []byte{ip6Destination, 1, 1, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+	rt := []byte{ip6Routing, 0, 0, 0, 0, 0, 0, 0}
+	small := udp6(t, "fd00::1", "fd00::2", 4004, 4004, []byte("through the extensions"))
+	payload := bytes.Repeat([]byte("ipv6 fragments! "), 190) // 3040 bytes
+	big := udp6(t, "fd00::1", "fd00::2", 4004, 4005, payload)
+	transport := big[40:] // UDP header + payload, the fragmentable part
+	var frags [][]byte
+	const size = 1448
+	for off := 0; off < len(transport); off += size {
+		end := min(off+size, len(transport))
+		fh := []byte{ip6Fragment, 0, 0, 0, 0xca, 0xfe, 0xba, 0xbe}
+		fo := uint16(off)
+		if end < len(transport) {
+			fo |= 1
+		}
+		binary.BigEndian.PutUint16(fh[2:4], fo)
+		hdr := append([]byte(nil), big[:40]...)
+		f := ipv6Ext(append(hdr, transport[off:end]...), hbh, fh)
+		frags = append(frags, f)
+	}
+	atomic := ipv6Ext(small, []byte{ip6Fragment, 0, 0, 0, 0, 0, 0, 1}) // offset 0, no more: RFC 6946
+	pkts := []testPkt{
+		{baseNs, ipv6Ext(small, hbh, dst, rt)},
+		{baseNs + 1, frags[2]},
+		{baseNs + 2, frags[0]},
+		{baseNs + 3, atomic},
+		{baseNs + 4, frags[1]},
+	}
+	got, st, err := readAll(t, pcapBytes(t, linkEthernet, true, pkts), "v6ext")
+	if err != io.EOF || len(got) != 3 {
+		t.Fatalf("%d frames, %v", len(got), err)
+	}
+	for i, want := range []struct {
+		packet  int64
+		payload []byte
+	}{{1, []byte("through the extensions")}, {4, []byte("through the extensions")}, {5, payload}} {
+		if got[i].Err != nil || got[i].Packet != want.packet || !bytes.Equal(got[i].Payload, want.payload) {
+			t.Errorf("frame %d: packet %d err %v %d bytes", i, got[i].Packet, got[i].Err, len(got[i].Payload))
+		}
+	}
+	if st.Fragments != 3 || st.Reassembled != 1 {
+		t.Errorf("stats %+v", st)
 	}
 }

@@ -209,10 +209,24 @@ func (r *Reader) handle(rec *record) bool {
 		if ip.Version != 6 {
 			return r.malformed(rec, nil, TransportUnknown, "ipv6", errVersion)
 		}
-		p = packet{src: netip.AddrFrom16([16]byte(ip.SrcIP)), dst: netip.AddrFrom16([16]byte(ip.DstIP)),
-			proto: uint8(ip.NextHeader), payload: ip.Payload, truncated: d.fb.truncated}
-		if ip.HopByHop != nil {
-			p.proto = uint8(ip.HopByHop.NextHeader)
+		p = packet{src: netip.AddrFrom16([16]byte(ip.SrcIP)), dst: netip.AddrFrom16([16]byte(ip.DstIP))}
+		if ip.Length != 0 {
+			// The payload length counts every extension header. gopacket
+			// v1.1.19 measures it after stripping a hop-by-hop header and
+			// so flags such packets truncated: slice it here, and let
+			// ipv6Extensions walk all extension headers.
+			end := 40 + int(ip.Length)
+			if end > len(b) {
+				end, p.truncated = len(b), true
+			}
+			p.proto, p.payload = uint8(ip.NextHeader), b[40:end]
+			d.fb.truncated = false
+		} else if ip.HopByHop != nil {
+			// A jumbogram (RFC 2675): gopacket took its length from the
+			// hop-by-hop header, which it has already consumed.
+			p.proto, p.payload, p.truncated = uint8(ip.HopByHop.NextHeader), ip.Payload, d.fb.truncated
+		} else {
+			return r.malformed(rec, &p, TransportUnknown, "ipv6", errors.New("payload length 0 without a jumbo option"))
 		}
 		whole, ok, err := r.ipv6Extensions(&p, rec.ts)
 		if err != nil {
@@ -273,8 +287,8 @@ func (r *Reader) ipv6Extensions(p *packet, ts int64) (payload []byte, ok bool, e
 	for {
 		switch p.proto {
 		case ip6HopByHop, ip6Routing, ip6Destination:
-			// gopacket consumes a leading hop-by-hop header itself; a later
-			// one is generic: next header, length in 8-octet units past 8.
+			// Generic layout: next header, then the length in 8-octet
+			// units not counting the first 8 octets.
 			if len(b) < 8 {
 				return nil, false, errIPv6Ext
 			}
