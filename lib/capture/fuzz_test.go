@@ -28,6 +28,19 @@ func FuzzReader(f *testing.F) {
 		f.Add(p[:len(p)-7])
 		f.Add(n[:len(n)-13])
 	}
+	// IP-level variety: IPv4 fragments, IPv6 extension headers and
+	// fragments, a truncated datagram.
+	v4 := fragment4(udp4(f, "10.1.0.1", "10.1.0.2", 1, 2, bytes.Repeat([]byte("frag"), 100)), 160)
+	hbh := []byte{ip6HopByHop, 0, 1, 4, 0, 0, 0, 0}
+	v6 := udp6(f, "fd00::1", "fd00::2", 3, 4, bytes.Repeat([]byte("six!"), 10))
+	fh := []byte{ip6Fragment, 0, 0, 1, 0, 0, 0, 7}
+	first := ipv6Ext(append(append([]byte(nil), v6[:40]...), v6[40:56]...), hbh, fh)
+	fh2 := []byte{ip6Fragment, 0, 0, 16, 0, 0, 0, 7}
+	second := ipv6Ext(append(append([]byte(nil), v6[:40]...), v6[56:]...), fh2)
+	short := udp4(f, "10.1.0.1", "10.1.0.2", 1, 2, []byte("cut short"))
+	ipPkts := []testPkt{{1, v4[1]}, {2, first}, {3, v4[0]}, {4, second}, {5, v4[2]}, {6, short[:len(short)-3]}}
+	f.Add(pcapBytes(f, linkEthernet, true, ipPkts))
+	f.Add(pcapngBytes(f, linkSLL, ipPkts))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, err := NewReader(bytes.NewReader(data), "fuzz")
 		if err != nil {
