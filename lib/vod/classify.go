@@ -33,7 +33,7 @@ func (r Role) String() string {
 type Mode uint8
 
 const (
-	ModeNone Mode = iota // last bitfield empty (or the peer is a Zpeer)
+	ModeNone Mode = iota // a Zpeer: its holding says nothing of how it watches
 	Smoother             // one run of ones
 	Jumper               // two or more runs
 )
@@ -68,6 +68,11 @@ type Options struct {
 	// of TraceEnd has a censored online time. Both zero: nothing is censored.
 	TraceStart, TraceEnd float64
 	CensorMargin         float64
+	// SightingPeriod is the crawler's revisit period. A peer is seen only at
+	// crawls, so it joined on average half a period before its first
+	// sighting and left half a period after its last: Online adds one
+	// period to Last − First (0 keeps the paper's plain first-to-last span).
+	SightingPeriod float64
 }
 
 // Peer is the classification of one peer in one movie.
@@ -79,7 +84,7 @@ type Peer struct {
 	Ones          int     // ones in the last bitfield
 	Bitfields     int     // how many were seen
 	First, Last   float64 // first and last time seen, seconds
-	Online        float64 // Last − First
+	Online        float64 // Last − First + Options.SightingPeriod
 	Censored      bool    // the online time is cut by a trace end
 	Offset        int64   // offset of the last bitfield
 	Width         int     // width of the last bitfield
@@ -98,7 +103,7 @@ func Classify(bfs []Bitfield, opt Options) (Peer, error) {
 		return Peer{}, ErrNoBitfields
 	}
 	p := Peer{First: bfs[0].T, Bitfields: len(bfs)}
-	grew := false
+	grew, empty := false, true
 	prev := -1
 	for k, b := range bfs {
 		if math.IsNaN(b.T) || math.IsInf(b.T, 0) {
@@ -114,14 +119,18 @@ func Classify(bfs []Bitfield, opt Options) (Peer, error) {
 		if n == 0 && k > 0 {
 			p.Role = Zpeer
 		}
+		empty = empty && n == 0
 		if k > 0 && n > prev {
 			grew = true
 		}
 		prev = n
 	}
+	if empty {
+		p.Role = Zpeer
+	}
 	last := bfs[len(bfs)-1]
 	p.Last = last.T
-	p.Online = p.Last - p.First
+	p.Online = p.Last - p.First + opt.SightingPeriod
 	p.Ones = prev
 	p.Offset, p.Width = last.Offset, last.Width
 	p.LastBitmap = append([]byte(nil), last.Bitmap[:(last.Width+7)/8]...)

@@ -10,18 +10,22 @@
 // and n_k the number of ones in b_k, the rules are (the seed's definitions
 // made precise; the edge cases are a reconstruction, analyses doc §3.9):
 //
-//	Zpeer       some b_k with k ≥ 2 is all-zero (an abnormal empty bitfield)
+//	Zpeer       some b_k with k ≥ 2 is all-zero, or every b_k is (an
+//	            abnormal empty bitfield)
 //	contributor not a Zpeer and n_{k+1} ≤ n_k for every k (never downloads)
 //	watcher     not a Zpeer and n_{k+1} > n_k for some k
 //	smoother    runs(b_n) = 1: the last bitfield is one run of ones, gaps of
 //	            at most GapTolerance clear bits not counting as breaks
 //	jumper      runs(b_n) ≥ 2
 //	WI          watching index of b_n: 1-based position of its last one
-//	online time t(b_n) − t(b_1), censored when a trace end cuts it
+//	online time t(b_n) − t(b_1) (plus one crawl period if asked, see
+//	            Options.SightingPeriod), censored when a trace end cuts it
 //
-// A single all-zero bitfield (k = 1 only) is not a Zpeer by this rule: such a
-// peer is a contributor holding nothing, with Mode None, counted in neither
-// Table 1 column.
+// An all-zero first bitfield followed by growth is a watcher that had just
+// joined, not a Zpeer; a peer that never advertised anything but all-zero
+// bitfields (even a single one) is a Zpeer, since it "advertised the abnormal
+// all-zero BMs" and nothing else (the analyses doc's rule, "some b_k after
+// the first is all-zero", leaves that case open).
 //
 // From classified peers the package builds Table 1, role ratios over time
 // (Fig. 7/12), the WI PDF and CDF (Fig. 8a/13a), the online-time CDF

@@ -47,7 +47,7 @@ func NewSharingMap(peers []Peer) SharingMap {
 	var m SharingMap
 	w := 0
 	for _, p := range peers {
-		if p.Role == Contributor && p.Mode != ModeNone {
+		if p.Role == Contributor {
 			w = max(w, int(p.Offset)+p.Width)
 		}
 	}
@@ -56,7 +56,7 @@ func NewSharingMap(peers []Peer) SharingMap {
 	}
 	top, mid, bot := make([]float64, w+1), make([]float64, w+1), make([]float64, w+1)
 	for _, p := range peers {
-		if p.Role != Contributor || p.Mode == ModeNone {
+		if p.Role != Contributor {
 			continue
 		}
 		wi := int(p.Offset) + p.WI // absolute position of the last one

@@ -9,14 +9,13 @@ import (
 )
 
 // Table1Row is one channel's row of the paper's Table 1 plus the counts the
-// table leaves out (Zpeers, peers with an empty last bitfield).
+// table leaves out (all peers, contributors, watchers, Zpeers).
 type Table1Row struct {
 	Channel                              string
 	Peers                                int // all classified peers
 	Contributors, Watchers, Zpeers       int
 	ContribSmoothers, ContribJumpers     int
 	WatcherSmoothers, WatcherJumpers     int
-	NoMode                               int     // contributors or watchers whose last bitfield is empty
 	ContribSmootherPct, ContribJumperPct float64 // of ContribSmoothers+ContribJumpers (0 when none)
 	WatcherSmootherPct, WatcherJumperPct float64 // of WatcherSmoothers+WatcherJumpers (0 when none)
 }
@@ -51,8 +50,6 @@ func Table1(peers []Peer) []Table1Row {
 			r.Watchers++
 		}
 		switch {
-		case p.Mode == ModeNone:
-			r.NoMode++
 		case p.Role == Contributor && p.Mode == Smoother:
 			r.ContribSmoothers++
 		case p.Role == Contributor:

@@ -69,7 +69,7 @@ func TestClassifyRules(t *testing.T) {
 		{"empty then growing", []Bitfield{{0, 0, w, bitsOf(w)}, {60, 0, w, bitsOf(w, [2]int{5, 9})}}, Watcher, Smoother, 9},
 		{"zpeer", []Bitfield{{0, 0, w, bitsOf(w, [2]int{0, 3})}, {60, 0, w, bitsOf(w)}, {90, 0, w, bitsOf(w, [2]int{0, 3})}}, Zpeer, ModeNone, 3},
 		{"all zero twice", []Bitfield{{0, 0, w, bitsOf(w)}, {60, 0, w, bitsOf(w)}}, Zpeer, ModeNone, 0},
-		{"one empty bitfield", []Bitfield{{0, 0, w, bitsOf(w)}}, Contributor, ModeNone, 0},
+		{"one empty bitfield", []Bitfield{{0, 0, w, bitsOf(w)}}, Zpeer, ModeNone, 0},
 		{"one bitfield", []Bitfield{{5, 0, w, bitsOf(w, [2]int{0, 40})}}, Contributor, Smoother, 40},
 		{"equal times", []Bitfield{{5, 0, w, bitsOf(w, [2]int{0, 4})}, {5, 0, w, bitsOf(w, [2]int{0, 6})}}, Watcher, Smoother, 6},
 	}
