@@ -328,6 +328,13 @@ func TestTCPFaults(t *testing.T) {
 			t.Errorf("frame %d: unexpected %v", i, got[i].Err)
 		}
 	}
+	var se *StreamError
+	if !errors.As(got[3].Err, &se) || se.Offset != int64(gapAt) {
+		t.Errorf("gap frame at stream offset %v, want %d", got[3].Err, gapAt)
+	}
+	if !errors.As(got[5].Err, &se) || se.Offset != int64(len(s)-10) {
+		t.Errorf("end frame at stream offset %v, want %d (offsets count the missing bytes)", got[5].Err, len(s)-10)
+	}
 	if st.TCPGaps != 1 || st.TCPSkipped != int64(afterGap-(gapAt+20)) {
 		t.Errorf("gaps %d skipped %d (want 1, %d)", st.TCPGaps, st.TCPSkipped, afterGap-(gapAt+20))
 	}

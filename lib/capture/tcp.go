@@ -81,6 +81,12 @@ type pendingSeg struct {
 	timeNs int64
 }
 
+// gap marks bytes never captured: they are missing just before buf[at].
+type gap struct {
+	at      int
+	missing int64
+}
+
 // stream is one direction of a TCP connection.
 type stream struct {
 	key     flowKey
@@ -90,7 +96,7 @@ type stream struct {
 	base    int64 // stream offset of buf[0]
 	buf     []byte
 	start   int   // first byte not yet framed
-	gaps    []int // positions in buf where bytes are missing before them
+	gaps    []gap // where bytes are missing in buf, in order
 	pending []pendingSeg
 	pendLen int
 	fin     bool
@@ -300,7 +306,7 @@ func (s *stream) appendBytes(p []byte) {
 		n := copy(s.buf, s.buf[s.start:])
 		s.buf = s.buf[:n]
 		for i := range s.gaps {
-			s.gaps[i] -= s.start
+			s.gaps[i].at -= s.start
 		}
 		s.base += int64(s.start)
 		s.start = 0
@@ -366,7 +372,7 @@ func (s *stream) skipHole() {
 	g := s.pending[0]
 	s.table.st.TCPGaps++
 	s.appendBytes(nil) // compact first, so that the gap position is final
-	s.gaps = append(s.gaps, len(s.buf))
+	s.gaps = append(s.gaps, gap{at: len(s.buf), missing: int64(seqDiff(g.seq, s.nextSeq))})
 	s.nextSeq = g.seq
 	s.pkt, s.timeNs = g.pkt, g.timeNs
 	s.pull()
@@ -401,7 +407,7 @@ func (s *stream) nextFrame(f *Frame) bool {
 		end := len(s.buf)
 		gap := len(s.gaps) > 0
 		if gap {
-			end = s.gaps[0]
+			end = s.gaps[0].at
 		}
 		// The bytes before end are all the stream will ever have there.
 		closed := gap || s.final
@@ -418,7 +424,7 @@ func (s *stream) nextFrame(f *Frame) bool {
 				continue
 			}
 			if gap {
-				s.gaps = s.gaps[1:]
+				s.passGap()
 				continue
 			}
 			return false
@@ -444,11 +450,9 @@ func (s *stream) nextFrame(f *Frame) bool {
 			}
 			// Whatever follows a gap starts at an unknown place.
 			s.aligned = false
-			if gap {
-				s.gaps = s.gaps[1:]
-			}
 			if len(avail) == 0 {
 				if gap {
+					s.passGap()
 					continue
 				}
 				return false
@@ -459,6 +463,9 @@ func (s *stream) nextFrame(f *Frame) bool {
 			}
 			s.fault(f, avail, cause)
 			s.start = end
+			if gap {
+				s.passGap()
+			}
 			return true
 		}
 		*f = Frame{Packet: s.pkt, TimeNs: s.timeNs, SrcIP: s.key.src, DstIP: s.key.dst,
@@ -466,6 +473,13 @@ func (s *stream) nextFrame(f *Frame) bool {
 		s.start += n
 		return true
 	}
+}
+
+// passGap moves past the first gap: the bytes after it sit that many
+// bytes further along the stream.
+func (s *stream) passGap() {
+	s.base += s.gaps[0].missing
+	s.gaps = s.gaps[1:]
 }
 
 // fault sets f to an error frame holding raw stream bytes.
