@@ -297,6 +297,7 @@ func (r *Reader) drainTCP() *Frame {
 			return &r.frame
 		}
 		s.queued = false
+		s.idle()
 		copy(t.drain, t.drain[1:])
 		t.drain[len(t.drain)-1] = nil
 		t.drain = t.drain[:len(t.drain)-1]

@@ -136,6 +136,26 @@ func (t *tcpTable) enqueue(s *stream) {
 	}
 }
 
+// keepBuffer is the largest buffer a drained stream keeps for its next
+// segments; a larger one (grown by a burst of out-of-order data) is freed,
+// so that thousands of quiet streams hold little memory.
+const keepBuffer = 16 << 10
+
+// idle is called when the stream has no complete frame left: an empty
+// buffer restarts at its beginning (no compaction copy needed) and an
+// oversized one is freed.
+func (s *stream) idle() {
+	if s.start != len(s.buf) || len(s.gaps) > 0 {
+		return
+	}
+	s.base += int64(s.start)
+	s.start = 0
+	s.buf = s.buf[:0]
+	if cap(s.buf) > keepBuffer {
+		s.buf = nil
+	}
+}
+
 // release frees a drained final stream's buffers; the tombstone stays.
 func (t *tcpTable) release(s *stream) {
 	s.buf, s.gaps, s.start = nil, nil, 0
