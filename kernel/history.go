@@ -1,0 +1,192 @@
+package kernel
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+)
+
+// historyEntry is one stored input (and its text output) of a cell run with
+// store_history, in the persisted JSON-lines file.
+type historyEntry struct {
+	Session int    `json:"session"`
+	Line    int    `json:"line"`
+	Input   string `json:"input"`
+	Output  string `json:"output,omitempty"`
+}
+
+// history is the kernel's input history, persisted across restarts as
+// JSON lines in <Jupyter data dir>/peerscope/history.jsonl (IPython keeps
+// its own in a per-profile SQLite file). Each kernel process is one session,
+// numbered after the highest session in the file.
+type history struct {
+	mu      sync.Mutex
+	file    string
+	session int
+	entries []historyEntry
+}
+
+// jupyterDataDir returns $JUPYTER_DATA_DIR, else $XDG_DATA_HOME/jupyter,
+// else ~/.local/share/jupyter (jupyter_core.paths.jupyter_data_dir on Linux).
+func jupyterDataDir() string {
+	if d := os.Getenv("JUPYTER_DATA_DIR"); d != "" {
+		return d
+	}
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "jupyter")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return filepath.Join(os.TempDir(), "jupyter")
+	}
+	return filepath.Join(home, ".local", "share", "jupyter")
+}
+
+// openHistory loads the history file (creating nothing until the first
+// append). A missing or partly corrupt file is not an error: unreadable
+// lines are skipped.
+func openHistory(file string) *history {
+	h := &history{file: file}
+	if f, err := os.Open(file); err == nil {
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 1<<20), 64<<20)
+		for sc.Scan() {
+			var e historyEntry
+			if json.Unmarshal(sc.Bytes(), &e) == nil {
+				h.entries = append(h.entries, e)
+				h.session = max(h.session, e.Session)
+			}
+		}
+		f.Close()
+	}
+	h.session++
+	return h
+}
+
+// add records a cell and appends it to the file.
+func (h *history) add(line int, input, output string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	e := historyEntry{Session: h.session, Line: line, Input: input, Output: output}
+	h.entries = append(h.entries, e)
+	if h.file == "" {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(h.file), 0o755); err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	f, err := os.OpenFile(h.file, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	defer f.Close()
+	b, _ := json.Marshal(e)
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("history: appending to %s: %w", h.file, err)
+	}
+	return nil
+}
+
+// historyRequest is the content of history_request.
+type historyRequest struct {
+	Output         bool   `json:"output"`
+	Raw            bool   `json:"raw"`
+	HistAccessType string `json:"hist_access_type"`
+	Session        int    `json:"session"`
+	Start          int    `json:"start"`
+	Stop           int    `json:"stop"`
+	N              int    `json:"n"`
+	Pattern        string `json:"pattern"`
+	Unique         bool   `json:"unique"`
+}
+
+// query answers a history_request (messaging.rst "History"): tail returns
+// the last n entries; range the lines [start, stop) of a session (0 is the
+// current one, negative counts back); search the last n entries whose input
+// matches the glob pattern, optionally without duplicates.
+func (h *history) query(req historyRequest) []any {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var sel []historyEntry
+	switch req.HistAccessType {
+	case "tail":
+		sel = lastN(h.entries, req.N)
+	case "range":
+		sess := req.Session
+		if sess <= 0 {
+			sess += h.session
+		}
+		for _, e := range h.entries {
+			if e.Session == sess && e.Line >= req.Start && (req.Stop <= 0 || e.Line < req.Stop) {
+				sel = append(sel, e)
+			}
+		}
+	case "search":
+		pattern := req.Pattern
+		if pattern == "" {
+			pattern = "*"
+		}
+		var matched []historyEntry
+		seen := map[string]bool{}
+		for i := len(h.entries) - 1; i >= 0; i-- {
+			e := h.entries[i]
+			if !globRE(pattern).MatchString(e.Input) {
+				continue
+			}
+			if req.Unique {
+				if seen[e.Input] {
+					continue
+				}
+				seen[e.Input] = true
+			}
+			matched = append(matched, e)
+			if req.N > 0 && len(matched) == req.N {
+				break
+			}
+		}
+		for i := len(matched) - 1; i >= 0; i-- {
+			sel = append(sel, matched[i])
+		}
+	}
+	out := make([]any, 0, len(sel))
+	for _, e := range sel {
+		if req.Output {
+			out = append(out, []any{e.Session, e.Line, []any{e.Input, e.Output}})
+		} else {
+			out = append(out, []any{e.Session, e.Line, e.Input})
+		}
+	}
+	return out
+}
+
+func lastN(es []historyEntry, n int) []historyEntry {
+	if n <= 0 || n >= len(es) {
+		return es
+	}
+	return es[len(es)-n:]
+}
+
+// globRE compiles a history search pattern: * matches any text (newlines
+// and slashes included, as SQLite's GLOB in IPython's history), ? one
+// character.
+func globRE(pattern string) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString("(?s)^")
+	for _, r := range pattern {
+		switch r {
+		case '*':
+			b.WriteString(".*")
+		case '?':
+			b.WriteString(".")
+		default:
+			b.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	b.WriteString("$")
+	return regexp.MustCompile(b.String())
+}

@@ -1,0 +1,620 @@
+// Package session runs notebook cells on the yaegi v0.16.1 Go interpreter:
+// it cuts cells into declaration and statement chunks (Split), rewrites the
+// constructs yaegi mishandles (rewrite), evaluates the chunks with
+// cancellation, turns every failure — syntax and compile errors, panics at
+// compile or run time, panics in goroutines, os.Exit, interrupts — into an
+// *Error pointing at the cell line, and remembers what cells declared for
+// completion and inspection.
+//
+// Behaviour of yaegi that this package works around is documented in
+// ../shared/reference/go-jupyter-kernels.md §3 (verified there locally).
+package session
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/token"
+	"io"
+	"reflect"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
+)
+
+// Options configure a Session.
+type Options struct {
+	// Stdout and Stderr receive the output of cells (fmt.Print*, log, os.Stdout
+	// when it is an *os.File). Nil means io.Discard.
+	Stdout, Stderr io.Writer
+	// Stdin feeds fmt.Scan* in cells. Nil means no input (io.EOF).
+	Stdin io.Reader
+	// Symbols are compiled packages cells can import, besides the standard
+	// library.
+	Symbols []interp.Exports
+	// Imports are evaluated once at start (e.g. `import "…/display"`).
+	Imports []string
+}
+
+// Error is a failed cell, in the shape of a Jupyter error reply: a name (the
+// class of failure), a value (the message) and a traceback of lines.
+type Error struct {
+	Name      string
+	Value     string
+	Traceback []string
+}
+
+func (e *Error) Error() string { return e.Name + ": " + e.Value }
+
+// Result is the outcome of a cell that ran to the end.
+type Result struct {
+	// Value is the trailing expression's value when HasValue.
+	Value    reflect.Value
+	HasValue bool
+}
+
+// Decl is something a cell declared: a func, method, type, var or const.
+type Decl struct {
+	Kind string // "func", "method", "type", "var", "const"
+	Name string // "f", "T", "T.M"
+	Decl string // source of the declaration without body
+	Doc  string
+	Type string // declared type of a var or const, if written
+	// Results is false for a func or method without results.
+	Results bool
+	source  string // full source, to recognise an identical re-definition
+	callees map[string]bool
+}
+
+// Session is one interpreter with the state of the cells run so far. It is
+// safe for concurrent use; cells run one at a time.
+type Session struct {
+	mu      sync.Mutex
+	in      *interp.Interpreter
+	stdout  io.Writer
+	stderr  *stderrFilter
+	binPkgs map[string]map[string]reflect.Value // import path → members
+
+	declMu  sync.RWMutex
+	decls   map[string]*Decl  // user declarations by name
+	imports map[string]string // name → import path, from cells and Options.Imports
+}
+
+// New starts an interpreter with the standard library, opts.Symbols, the
+// kernel's runtime hooks and the prelude.
+func New(opts Options) (*Session, error) {
+	s := &Session{
+		stdout:  opts.Stdout,
+		binPkgs: map[string]map[string]reflect.Value{},
+		decls:   map[string]*Decl{},
+		imports: map[string]string{},
+	}
+	if s.stdout == nil {
+		s.stdout = io.Discard
+	}
+	errw := opts.Stderr
+	if errw == nil {
+		errw = io.Discard
+	}
+	s.stderr = &stderrFilter{w: errw}
+	stdin := opts.Stdin
+	if stdin == nil {
+		stdin = strings.NewReader("")
+	}
+	s.in = interp.New(interp.Options{
+		Stdout: s.stdout, Stderr: s.stderr, Stdin: stdin,
+		// Cells see the real environment and file system; os.Exit is
+		// replaced below so it cannot end the kernel.
+		Unrestricted: true,
+	})
+	use := func(e interp.Exports) error {
+		for k, v := range e {
+			path := k
+			if i := strings.LastIndex(k, "/"); i > 0 {
+				path = k[:i]
+			}
+			if s.binPkgs[path] == nil {
+				s.binPkgs[path] = map[string]reflect.Value{}
+			}
+			for n, sym := range v {
+				s.binPkgs[path][n] = sym
+			}
+		}
+		return s.in.Use(e)
+	}
+	if err := use(stdlib.Symbols); err != nil {
+		return nil, fmt.Errorf("session: loading the standard library: %w", err)
+	}
+	for _, e := range opts.Symbols {
+		if err := use(e); err != nil {
+			return nil, fmt.Errorf("session: loading symbols: %w", err)
+		}
+	}
+	hooks := interp.Exports{
+		rtPath + "/rt": {
+			"GoPanic": reflect.ValueOf(s.goPanic),
+			"Clear":   reflect.ValueOf(clearValue),
+		},
+		"os/os": {"Exit": reflect.ValueOf(func(code int) { panic(exitSignal{code}) })},
+	}
+	hooks[rtPath+"/rt"]["SortAny"] = reflect.ValueOf(sortAny)
+	hooks[rtPath+"/rt"]["SortFuncAny"] = reflect.ValueOf(sortFuncAny)
+	hooks[rtPath+"/rt"]["IsSortedAny"] = reflect.ValueOf(isSortedAny)
+	hooks[rtPath+"/rt"]["BinarySearchAny"] = reflect.ValueOf(binarySearchAny)
+	if err := use(hooks); err != nil {
+		return nil, fmt.Errorf("session: loading hooks: %w", err)
+	}
+	// slices is an interpreted (generic source) package in yaegi; compiling
+	// more source into it adds members.
+	if _, err := s.in.Eval(slicesFill); err != nil {
+		return nil, fmt.Errorf("session: slices fill: %w", err)
+	}
+	if _, err := s.in.Eval(prelude); err != nil {
+		return nil, fmt.Errorf("session: prelude: %w", err)
+	}
+	for _, imp := range opts.Imports {
+		if _, err := s.Execute(context.Background(), imp); err != nil {
+			return nil, fmt.Errorf("session: %s: %w", imp, err)
+		}
+	}
+	return s, nil
+}
+
+// Packages returns the compiled packages cells can import, by import path,
+// with their members.
+func (s *Session) Packages() map[string]map[string]reflect.Value { return s.binPkgs }
+
+// Imports returns a copy of the package names imported by cells so far,
+// mapped to import paths.
+func (s *Session) Imports() map[string]string {
+	s.declMu.RLock()
+	defer s.declMu.RUnlock()
+	m := make(map[string]string, len(s.imports))
+	for k, v := range s.imports {
+		m[k] = v
+	}
+	return m
+}
+
+// Decls returns a copy of what cells declared so far.
+func (s *Session) Decls() map[string]Decl {
+	s.declMu.RLock()
+	defer s.declMu.RUnlock()
+	m := make(map[string]Decl, len(s.decls))
+	for k, v := range s.decls {
+		m[k] = *v
+	}
+	return m
+}
+
+// Globals returns the current values of global variables and constants.
+// It must not be called while a cell runs on the same variables it
+// inspects; the kernel serialises shell requests, so it does not.
+func (s *Session) Globals() (g map[string]reflect.Value) {
+	defer func() {
+		if recover() != nil {
+			g = nil
+		}
+	}()
+	return s.in.Globals()
+}
+
+// Execute runs one cell. ctx cancels it (interrupt): interpreted loops and
+// channel operations stop at their next step; a compiled call in progress
+// finishes in the background. A failure is returned as an *Error.
+func (s *Session) Execute(ctx context.Context, code string) (Result, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	chunks, err := Split(code)
+	if err != nil {
+		var se *SyntaxError
+		if errors.As(err, &se) {
+			return Result{}, &Error{Name: "SyntaxError", Value: se.Msg,
+				Traceback: sourceTrace("SyntaxError", se.Msg, code, se.Line, se.Col)}
+		}
+		return Result{}, &Error{Name: "SyntaxError", Value: err.Error(), Traceback: []string{err.Error()}}
+	}
+	if err := s.checkRedefinitions(chunks, code); err != nil {
+		return Result{}, err
+	}
+	var res Result
+	for idx := range chunks {
+		c := &chunks[idx]
+		src, err := rewrite(c, s.intGlobal, s.imported)
+		if err != nil {
+			return Result{}, err
+		}
+		prefixLen := len(declPrefix)
+		if c.Kind == Stmts {
+			prefixLen = len(stmtPrefix)
+		}
+		s.stderr.startCell()
+		v, err := s.eval(ctx, src)
+		if err != nil {
+			return Result{}, s.convertError(err, code, prefixLen, c)
+		}
+		s.record(c)
+		if c.Trailing != nil && !s.isVoidCall(c.Trailing) && v.IsValid() {
+			if v.Kind() == reflect.Pointer && v.Type().Elem().Kind() == reflect.Interface {
+				// A statement without a value leaves yaegi's result slot
+				// holding an *interface{} of an earlier evaluation.
+				if _, isCall := c.Trailing.(*ast.CallExpr); isCall {
+					continue
+				}
+			}
+			res = Result{Value: v, HasValue: true}
+		}
+	}
+	return res, nil
+}
+
+// eval runs src, turning any panic that escapes yaegi into an error.
+func (s *Session) eval(ctx context.Context, src string) (v reflect.Value, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = interp.Panic{Value: r}
+		}
+	}()
+	return s.in.EvalWithContext(ctx, src)
+}
+
+var posRE = regexp.MustCompile(`^(?:[^\s:]*:)?(\d+):(\d+): (.*)$`)
+
+// convertError classifies an evaluation failure.
+func (s *Session) convertError(err error, code string, prefixLen int, c *Chunk) *Error {
+	var p interp.Panic
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return &Error{Name: "Interrupted", Value: "the cell was interrupted",
+			Traceback: []string{"Interrupted: the cell was interrupted; the session is still usable"}}
+	case errors.As(err, &p):
+		frames := s.stderr.panicLines()
+		if ex, ok := p.Value.(exitSignal); ok {
+			msg := fmt.Sprintf("%v was called: the cell stopped, the kernel keeps running", ex)
+			return &Error{Name: "Exit", Value: msg, Traceback: append([]string{"Exit: " + msg}, s.frameLines(frames, code)...)}
+		}
+		val := fmt.Sprint(p.Value)
+		if val == "nil type" && hasRange(c) {
+			msg := "the interpreter (yaegi v0.16.1) cannot range over an integer or a function here (Go 1.22/1.23 range forms); write for i := 0; i < n; i++ or range over make([]struct{}, n)"
+			return &Error{Name: "Unsupported", Value: msg, Traceback: []string{"Unsupported: " + msg}}
+		}
+		name := "Panic"
+		if _, ok := p.Value.(runtime.Error); ok {
+			name = "RuntimeError"
+		}
+		if r, ok := reflectPanics[val]; ok {
+			// yaegi executes through reflect, so Go's runtime errors surface
+			// as reflect's panics: say what they mean.
+			name, val = "RuntimeError", r
+		}
+		tb := append([]string{"panic: " + val}, s.frameLines(frames, code)...)
+		return &Error{Name: name, Value: val, Traceback: tb}
+	}
+	msg := err.Error()
+	if el, ok := err.(interface{ Unwrap() []error }); ok && len(el.Unwrap()) > 0 {
+		msg = el.Unwrap()[0].Error()
+	}
+	if m := posRE.FindStringSubmatch(strings.SplitN(msg, "\n", 2)[0]); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		col, _ := strconv.Atoi(m[2])
+		if line == 1 {
+			col -= prefixLen
+		}
+		return &Error{Name: "CompileError", Value: m[3], Traceback: sourceTrace("CompileError", m[3], code, line, max(col, 1))}
+	}
+	return &Error{Name: "CompileError", Value: msg, Traceback: []string{"CompileError: " + msg}}
+}
+
+func hasRange(c *Chunk) bool {
+	found := false
+	ast.Inspect(c.File, func(n ast.Node) bool {
+		if _, ok := n.(*ast.RangeStmt); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// reflectPanics translates the reflect panics yaegi surfaces for runtime
+// faults into Go's runtime error messages.
+var reflectPanics = map[string]string{
+	"reflect: call of reflect.Value.Field on zero Value":        "invalid memory address or nil pointer dereference",
+	"reflect: call of reflect.Value.Elem on zero Value":         "invalid memory address or nil pointer dereference",
+	"reflect: call of reflect.Value.FieldByIndex on zero Value": "invalid memory address or nil pointer dereference",
+	"reflect: slice index out of range":                         "index out of range",
+	"reflect: array index out of range":                         "index out of range",
+	"reflect: string index out of range":                        "index out of range",
+	"reflect: call of reflect.Value.Call on zero Value":         "call of a nil func value",
+}
+
+// sourceTrace renders an error at a cell position with the line and a caret.
+func sourceTrace(name, msg, code string, line, col int) []string {
+	tb := []string{fmt.Sprintf("%s: %s", name, msg)}
+	lines := strings.Split(code, "\n")
+	line = min(line, len(lines))
+	if line >= 1 {
+		src := strings.ReplaceAll(lines[line-1], "\t", "    ")
+		pad := strings.Count(lines[line-1][:min(col-1, len(lines[line-1]))], "\t") * 3
+		tb = append(tb, fmt.Sprintf("  line %d, column %d:", line, col), "    "+src, "    "+strings.Repeat(" ", max(col-1+pad, 0))+"^")
+	}
+	return tb
+}
+
+// frameLines renders the chain of interpreted functions a panic unwound,
+// innermost first. yaegi v0.16.1 reports each frame at its function's start
+// (runCfg's originalExecNode gets a nil exec), so a frame names the function
+// and the line it is declared on, not the faulting statement.
+func (s *Session) frameLines(frames []panicFrame, code string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, f := range frames {
+		fn := strings.TrimPrefix(f.fn, "main.")
+		if seen[fn] {
+			continue
+		}
+		seen[fn] = true
+		if fn == "main" {
+			out = append(out, "  in the cell's statements")
+			continue
+		}
+		s.declMu.RLock()
+		d := s.decls[fn]
+		s.declMu.RUnlock()
+		if d != nil && d.source != "" && !strings.Contains(code, d.source) {
+			out = append(out, fmt.Sprintf("  in func %s (declared in an earlier cell): %s", fn, d.Decl))
+			continue
+		}
+		out = append(out, fmt.Sprintf("  in func %s, declared at line %d", fn, f.line))
+	}
+	return out
+}
+
+// goPanic is deferred in every goroutine a cell starts (see rewrite): it
+// reports the panic on the cell's stderr instead of letting it end the
+// process.
+func (s *Session) goPanic(r any) {
+	frames := s.stderr.panicLines()
+	var b bytes.Buffer
+	if ex, ok := r.(exitSignal); ok {
+		fmt.Fprintf(&b, "%v called in a goroutine: the goroutine stopped, the kernel keeps running\n", ex)
+	} else {
+		fmt.Fprintf(&b, "panic in a goroutine started by a cell (recovered): %v\n", r)
+	}
+	for _, f := range frames {
+		if fn := strings.TrimPrefix(f.fn, "main."); fn != "main" {
+			fmt.Fprintf(&b, "  in func %s\n", fn)
+		}
+	}
+	s.stderr.w.Write(b.Bytes())
+}
+
+func (s *Session) imported(name, path string) bool {
+	s.declMu.RLock()
+	defer s.declMu.RUnlock()
+	return s.imports[name] == path
+}
+
+func (s *Session) intGlobal(name string) bool {
+	v, ok := s.Globals()[name]
+	return ok && v.IsValid() && isIntKind(v.Kind())
+}
+
+// isVoidCall reports whether e is a call known to produce no value worth
+// showing: functions without results, print builtins, fmt.Print*.
+func (s *Session) isVoidCall(e ast.Expr) bool {
+	call, ok := e.(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	switch f := call.Fun.(type) {
+	case *ast.Ident:
+		switch f.Name {
+		case "print", "println", "panic", "clear", "close", "delete":
+			return true
+		}
+		s.declMu.RLock()
+		d := s.decls[f.Name]
+		s.declMu.RUnlock()
+		return d != nil && d.Kind == "func" && !d.Results
+	case *ast.SelectorExpr:
+		pkg, ok := f.X.(*ast.Ident)
+		if !ok {
+			return false
+		}
+		s.declMu.RLock()
+		path := s.imports[pkg.Name]
+		s.declMu.RUnlock()
+		if path == "" {
+			return false
+		}
+		if path == "fmt" && (strings.HasPrefix(f.Sel.Name, "Print") || strings.HasPrefix(f.Sel.Name, "Fprint")) {
+			return true
+		}
+		if path == "log" {
+			return true
+		}
+		if sym, ok := s.binPkgs[path][f.Sel.Name]; ok && sym.Kind() == reflect.Func {
+			return sym.Type().NumOut() == 0
+		}
+	}
+	return false
+}
+
+// record remembers the declarations and imports of a chunk that ran.
+func (s *Session) record(c *Chunk) {
+	s.declMu.Lock()
+	defer s.declMu.Unlock()
+	src := func(n ast.Node) string {
+		return c.Padded[c.Fset.Position(n.Pos()).Offset-c.Start : c.Fset.Position(n.End()).Offset-c.Start]
+	}
+	for _, imp := range c.File.Imports {
+		path, _ := strconv.Unquote(imp.Path.Value)
+		name := packageName(path)
+		if imp.Name != nil {
+			name = imp.Name.Name
+		}
+		if name != "_" && name != "." {
+			s.imports[name] = path
+		}
+	}
+	for _, d := range c.File.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if c.Kind == Stmts {
+				// The main wrapper around statements: record top-level :=.
+				for _, st := range d.Body.List {
+					if as, ok := st.(*ast.AssignStmt); ok && as.Tok == token.DEFINE {
+						for _, l := range as.Lhs {
+							if id, ok := l.(*ast.Ident); ok && id.Name != "_" {
+								s.decls[id.Name] = &Decl{Kind: "var", Name: id.Name, Decl: src(as)}
+							}
+						}
+					}
+					if ds, ok := st.(*ast.DeclStmt); ok {
+						s.recordGen(ds.Decl.(*ast.GenDecl), src)
+					}
+				}
+				continue
+			}
+			name := d.Name.Name
+			kind := "func"
+			if d.Recv != nil && len(d.Recv.List) > 0 {
+				name = recvName(d.Recv.List[0].Type) + "." + name
+				kind = "method"
+			}
+			sig := src(d)
+			if d.Body != nil {
+				sig = strings.TrimSpace(c.Padded[c.Fset.Position(d.Pos()).Offset-c.Start : c.Fset.Position(d.Body.Lbrace).Offset-c.Start])
+			}
+			callees := map[string]bool{}
+			if d.Body != nil {
+				ast.Inspect(d.Body, func(n ast.Node) bool {
+					if id, ok := n.(*ast.Ident); ok {
+						callees[id.Name] = true
+					}
+					return true
+				})
+			}
+			s.decls[name] = &Decl{Kind: kind, Name: name, Decl: sig, Doc: d.Doc.Text(),
+				Results: d.Type.Results != nil && len(d.Type.Results.List) > 0, source: src(d), callees: callees}
+		case *ast.GenDecl:
+			s.recordGen(d, src)
+		}
+	}
+}
+
+func (s *Session) recordGen(d *ast.GenDecl, src func(ast.Node) string) {
+	for _, sp := range d.Specs {
+		switch sp := sp.(type) {
+		case *ast.TypeSpec:
+			s.decls[sp.Name.Name] = &Decl{Kind: "type", Name: sp.Name.Name, Decl: "type " + src(sp), Doc: d.Doc.Text(), source: src(sp)}
+		case *ast.ValueSpec:
+			typ := ""
+			if sp.Type != nil {
+				typ = src(sp.Type)
+			}
+			for _, n := range sp.Names {
+				if n.Name == "_" {
+					continue
+				}
+				s.decls[n.Name] = &Decl{Kind: d.Tok.String(), Name: n.Name, Decl: d.Tok.String() + " " + src(sp), Doc: d.Doc.Text(), Type: typ}
+			}
+		}
+	}
+}
+
+// packageName is the last element of an import path, skipping a major
+// version suffix (…/v15 → the element before it).
+func packageName(path string) string {
+	parts := strings.Split(path, "/")
+	last := parts[len(parts)-1]
+	if len(parts) > 1 && len(last) > 1 && last[0] == 'v' && strings.Trim(last[1:], "0123456789") == "" {
+		return parts[len(parts)-2]
+	}
+	return last
+}
+
+func recvName(e ast.Expr) string {
+	switch t := e.(type) {
+	case *ast.StarExpr:
+		return recvName(t.X)
+	case *ast.IndexExpr:
+		return recvName(t.X)
+	case *ast.IndexListExpr:
+		return recvName(t.X)
+	case *ast.Ident:
+		return t.Name
+	}
+	return "?"
+}
+
+// checkRedefinitions refuses a cell that changes a type or a method defined
+// by an earlier cell: yaegi v0.16.1 silently keeps the first definition. An
+// identical re-definition (re-running a cell) is fine. Redefining a function
+// works, but functions declared earlier keep calling the old one (early
+// binding); that is reported as a note on stderr.
+func (s *Session) checkRedefinitions(chunks []Chunk, code string) error {
+	s.declMu.RLock()
+	defer s.declMu.RUnlock()
+	var notes []string
+	for i := range chunks {
+		c := &chunks[i]
+		if c.Kind != Decls {
+			continue
+		}
+		src := func(n ast.Node) string {
+			return c.Padded[c.Fset.Position(n.Pos()).Offset-c.Start : c.Fset.Position(n.End()).Offset-c.Start]
+		}
+		for _, d := range c.File.Decls {
+			switch d := d.(type) {
+			case *ast.GenDecl:
+				for _, sp := range d.Specs {
+					ts, ok := sp.(*ast.TypeSpec)
+					if !ok {
+						continue
+					}
+					if old := s.decls[ts.Name.Name]; old != nil && old.Kind == "type" && old.source != src(ts) {
+						line := c.Fset.Position(ts.Pos()).Line
+						msg := fmt.Sprintf("type %s is already defined by an earlier cell; the interpreter (yaegi) cannot change a type once defined. Restart the kernel to redefine it, or use a new name", ts.Name.Name)
+						return &Error{Name: "Redefinition", Value: msg, Traceback: sourceTrace("Redefinition", msg, code, line, 1)}
+					}
+				}
+			case *ast.FuncDecl:
+				name := d.Name.Name
+				if d.Recv != nil && len(d.Recv.List) > 0 {
+					name = recvName(d.Recv.List[0].Type) + "." + name
+					if old := s.decls[name]; old != nil && old.source != src(d) {
+						line := c.Fset.Position(d.Pos()).Line
+						msg := fmt.Sprintf("method %s is already defined by an earlier cell; the interpreter (yaegi) keeps the first definition of a method. Restart the kernel to change it, or use a new name", name)
+						return &Error{Name: "Redefinition", Value: msg, Traceback: sourceTrace("Redefinition", msg, code, line, 1)}
+					}
+					continue
+				}
+				if old := s.decls[name]; old != nil && old.source != src(d) {
+					var callers []string
+					for n, od := range s.decls {
+						if n != name && od.Kind == "func" && od.callees[name] {
+							callers = append(callers, n)
+						}
+					}
+					if len(callers) > 0 {
+						notes = append(notes, fmt.Sprintf("note: func %s redefined; %s, declared earlier, still call%s the old %s (the interpreter binds calls when a function is declared): re-run %s cell to update",
+							name, strings.Join(callers, ", "), map[bool]string{true: "", false: "s"}[len(callers) > 1], name, map[bool]string{true: "their", false: "its"}[len(callers) > 1]))
+					}
+				}
+			}
+		}
+	}
+	for _, n := range notes {
+		fmt.Fprintln(s.stderr.w, n)
+	}
+	return nil
+}
