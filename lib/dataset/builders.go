@@ -5,7 +5,6 @@ import (
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
-	"github.com/apache/arrow/go/v15/arrow/memory"
 )
 
 // DefaultBatchRows is the number of rows per record batch the normaliser
@@ -41,64 +40,47 @@ func timeUs(ns int64) arrow.Timestamp {
 	return arrow.Timestamp(us)
 }
 
-// strBytes views a string as bytes without copying; builders copy what they
-// are given, and never write through it.
+// strBytes views a string as bytes without copying; what is given to a
+// column is copied, never written through.
 func strBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
-func appendStr(b *array.StringBuilder, s string) { b.BinaryBuilder.Append(strBytes(s)) }
-
-func appendOptStr(b *array.StringBuilder, v []byte) {
-	if v == nil {
-		b.AppendNull()
-		return
-	}
-	b.BinaryBuilder.Append(v)
-}
-
-// batcher owns one table's RecordBuilder and cuts its rows into batches of
-// a fixed size. Fixed-width columns are reserved once per batch so that rows
-// use the builders' unchecked appends.
+// batcher cuts one table's rows into batches of a fixed size. Its columns
+// are the accumulators of columns.go, bound in schema order.
 type batcher struct {
-	table string
-	rb    *array.RecordBuilder
-	rows  int   // rows in the current batch
-	total int64 // rows emitted or pending since the start
-	size  int
-	emit  func(table string, rec arrow.Record) error
+	table  string
+	schema *arrow.Schema
+	cols   []column
+	rows   int   // rows in the current batch
+	total  int64 // rows since the start
+	size   int
+	emit   func(table string, rec arrow.Record) error
 }
 
-func newBatcher(table string, mem memory.Allocator, size int, emit func(string, arrow.Record) error) batcher {
+func newBatcher(table string, size int, emit func(string, arrow.Record) error) batcher {
 	if size <= 0 {
 		size = DefaultBatchRows
 	}
-	return batcher{table: table, rb: array.NewRecordBuilder(mem, mustSchema(table)), size: size, emit: emit}
+	s := mustSchema(table)
+	return batcher{table: table, schema: s, cols: make([]column, s.NumFields()), size: size, emit: emit}
 }
 
-// field returns the builder of a column by name.
-func (b *batcher) field(name string) array.Builder {
-	idx := b.rb.Schema().FieldIndices(name)
-	if len(idx) != 1 {
-		panic("dataset: no column " + name + " in " + b.table)
+// bind attaches the accumulator of a column; every column of the schema
+// must be bound exactly once.
+func (b *batcher) bind(name string, c column) {
+	idx := b.schema.FieldIndices(name)
+	if len(idx) != 1 || b.cols[idx[0]] != nil {
+		panic("dataset: column " + name + " of " + b.table + " unknown or bound twice")
 	}
-	return b.rb.Field(idx[0])
+	b.cols[idx[0]] = c
 }
 
-func (b *batcher) i64(name string) *array.Int64Builder  { return b.field(name).(*array.Int64Builder) }
-func (b *batcher) i32(name string) *array.Int32Builder  { return b.field(name).(*array.Int32Builder) }
-func (b *batcher) str(name string) *array.StringBuilder { return b.field(name).(*array.StringBuilder) }
-func (b *batcher) bin(name string) *array.BinaryBuilder { return b.field(name).(*array.BinaryBuilder) }
-func (b *batcher) f64(name string) *array.Float64Builder {
-	return b.field(name).(*array.Float64Builder)
-}
-func (b *batcher) ts(name string) *array.TimestampBuilder {
-	return b.field(name).(*array.TimestampBuilder)
-}
-
-// start is called before a row is appended: at the start of a batch it
-// reserves room for the whole batch.
-func (b *batcher) start() {
-	if b.rows == 0 {
-		b.rb.Reserve(b.size)
+// checkBound verifies every column is bound and reserves the first batch.
+func (b *batcher) checkBound() {
+	for i, c := range b.cols {
+		if c == nil {
+			panic("dataset: column " + b.schema.Field(i).Name + " of " + b.table + " not bound")
+		}
+		c.reserve(b.size)
 	}
 }
 
@@ -117,90 +99,105 @@ func (b *batcher) flush() error {
 	if b.rows == 0 {
 		return nil
 	}
-	rec := b.rb.NewRecord()
+	arrs := make([]arrow.Array, len(b.cols))
+	for i, c := range b.cols {
+		arrs[i] = c.array(b.schema.Field(i).Type, b.size)
+	}
+	rec := array.NewRecord(b.schema, arrs, int64(b.rows))
+	for _, a := range arrs {
+		a.Release()
+	}
 	b.rows = 0
 	defer rec.Release()
 	return b.emit(b.table, rec)
 }
 
-func (b *batcher) release() { b.rb.Release() }
-
-// head appends the three leading columns every table has.
+// head holds the three leading columns every table has.
 type head struct {
-	time   *array.TimestampBuilder
-	timeNs *array.Int64Builder
-	packet *array.Int64Builder
+	time   fixed[arrow.Timestamp]
+	timeNs fixed[int64]
+	packet fixed[int64]
 }
 
-func newHead(b *batcher) head {
-	return head{time: b.ts("time"), timeNs: b.i64("time_ns"), packet: b.i64("packet")}
+func (h *head) bind(b *batcher) {
+	b.bind("time", &h.time)
+	b.bind("time_ns", &h.timeNs)
+	b.bind("packet", &h.packet)
 }
 
-func (h head) append(f *frameCtx) {
-	h.time.UnsafeAppend(timeUs(f.timeNs))
-	h.timeNs.UnsafeAppend(f.timeNs)
-	h.packet.UnsafeAppend(f.packet)
+func (h *head) add(f *frameCtx) {
+	h.time.add(timeUs(f.timeNs))
+	h.timeNs.add(f.timeNs)
+	h.packet.add(f.packet)
 }
 
-// peers appends the sender, receiver and channel columns of the typed tables.
+// peers holds the sender, receiver and channel columns of the typed tables.
 type peers struct {
-	sender, receiver, channel *array.StringBuilder
+	sender, receiver variable
+	channel          nullVariable
 }
 
-func newPeers(b *batcher, senderCol, receiverCol string) peers {
-	return peers{sender: b.str(senderCol), receiver: b.str(receiverCol), channel: b.str("channel")}
+func (p *peers) bind(b *batcher, senderCol, receiverCol string) {
+	p.sender, p.receiver, p.channel = newVariable(), newVariable(), newNullVariable()
+	b.bind(senderCol, &p.sender)
+	b.bind(receiverCol, &p.receiver)
+	b.bind("channel", &p.channel)
 }
 
-func (p peers) append(f *frameCtx) {
-	p.sender.BinaryBuilder.Append(f.sender)
-	p.receiver.BinaryBuilder.Append(f.receiver)
-	appendOptStr(p.channel, f.channel)
+func (p *peers) add(f *frameCtx) {
+	p.sender.add(f.sender)
+	p.receiver.add(f.receiver)
+	p.channel.add(f.channel)
 }
 
 // messagesBuilder builds the messages table: one row per frame.
 type messagesBuilder struct {
 	batcher
 	head
-	srcIP, dstIP, transport, system, mode, typeName, channel, sender, errText *array.StringBuilder
-	srcPort, dstPort, typ, length                                             *array.Int32Builder
-	raw                                                                       *array.BinaryBuilder
+	srcIP, dstIP, transport, system, mode, typeName, sender variable
+	channel, errText, raw                                   nullVariable
+	srcPort, dstPort, typ, length                           fixed[int32]
 }
 
-func newMessagesBuilder(mem memory.Allocator, size int, emit func(string, arrow.Record) error) *messagesBuilder {
-	m := &messagesBuilder{batcher: newBatcher(Messages, mem, size, emit)}
-	m.head = newHead(&m.batcher)
-	m.srcIP, m.dstIP = m.str("src_ip"), m.str("dst_ip")
-	m.srcPort, m.dstPort = m.i32("src_port"), m.i32("dst_port")
-	m.transport, m.system, m.mode = m.str("transport"), m.str("system"), m.str("mode")
-	m.typ, m.typeName, m.channel = m.i32("type"), m.str("type_name"), m.str("channel")
-	m.sender, m.length = m.str("sender"), m.i32("length")
-	m.errText, m.raw = m.str("error"), m.bin("raw")
+func newMessagesBuilder(size int, emit func(string, arrow.Record) error) *messagesBuilder {
+	m := &messagesBuilder{batcher: newBatcher(Messages, size, emit)}
+	b := &m.batcher
+	m.head.bind(b)
+	for name, c := range map[string]*variable{"src_ip": &m.srcIP, "dst_ip": &m.dstIP, "transport": &m.transport,
+		"system": &m.system, "mode": &m.mode, "type_name": &m.typeName, "sender": &m.sender} {
+		*c = newVariable()
+		b.bind(name, c)
+	}
+	for name, c := range map[string]*nullVariable{"channel": &m.channel, "error": &m.errText, "raw": &m.raw} {
+		*c = newNullVariable()
+		b.bind(name, c)
+	}
+	b.bind("src_port", &m.srcPort)
+	b.bind("dst_port", &m.dstPort)
+	b.bind("type", &m.typ)
+	b.bind("length", &m.length)
+	b.checkBound()
 	return m
 }
 
 // add appends one frame's row. errText and raw are nil for a well-formed
 // frame of a known type; raw holds the whole payload otherwise.
 func (m *messagesBuilder) add(f *frameCtx, typ int32, typeName string, length int32, errText, raw []byte) error {
-	m.start()
-	m.head.append(f)
-	m.srcIP.BinaryBuilder.Append(f.srcIP)
-	m.srcPort.UnsafeAppend(f.srcPort)
-	m.dstIP.BinaryBuilder.Append(f.dstIP)
-	m.dstPort.UnsafeAppend(f.dstPort)
-	appendStr(m.transport, f.transport)
-	appendStr(m.system, f.system)
-	appendStr(m.mode, f.mode)
-	m.typ.UnsafeAppend(typ)
-	appendStr(m.typeName, typeName)
-	appendOptStr(m.channel, f.channel)
-	m.sender.BinaryBuilder.Append(f.sender)
-	m.length.UnsafeAppend(length)
-	appendOptStr(m.errText, errText)
-	if raw == nil {
-		m.raw.AppendNull()
-	} else {
-		m.raw.Append(raw)
-	}
+	m.head.add(f)
+	m.srcIP.add(f.srcIP)
+	m.srcPort.add(f.srcPort)
+	m.dstIP.add(f.dstIP)
+	m.dstPort.add(f.dstPort)
+	m.transport.addString(f.transport)
+	m.system.addString(f.system)
+	m.mode.addString(f.mode)
+	m.typ.add(typ)
+	m.typeName.addString(typeName)
+	m.channel.add(f.channel)
+	m.sender.add(f.sender)
+	m.length.add(length)
+	m.errText.add(errText)
+	m.raw.add(raw)
 	return m.end()
 }
 
@@ -226,62 +223,73 @@ type bufferMapsBuilder struct {
 	batcher
 	head
 	peers
-	system, mode                                                 *array.StringBuilder
-	offset, scope, upTotal, downTotal                            *array.Int64Builder
-	width, ones, playable, runs, watching, upKbps, downKbps, sub *array.Int32Builder
-	bitmap                                                       *array.BinaryBuilder
-	fill                                                         *array.Float64Builder
+	system, mode, bitmap                  variable
+	offset                                fixed[int64]
+	width, ones, playable, runs, watching fixed[int32]
+	scope, upTotal, downTotal             nullFixed[int64]
+	upKbps, downKbps, sub                 nullFixed[int32]
+	fill                                  nullFixed[float64]
 }
 
-func newBufferMapsBuilder(mem memory.Allocator, size int, emit func(string, arrow.Record) error) *bufferMapsBuilder {
-	b := &bufferMapsBuilder{batcher: newBatcher(BufferMaps, mem, size, emit)}
-	b.head = newHead(&b.batcher)
-	b.peers = newPeers(&b.batcher, "sender", "receiver")
-	b.system, b.mode = b.str("system"), b.str("mode")
-	b.offset, b.width, b.bitmap = b.i64("offset"), b.i32("width"), b.bin("bitmap")
-	b.ones, b.scope, b.playable, b.runs = b.i32("ones"), b.i64("scope"), b.i32("playable"), b.i32("runs")
-	b.watching = b.i32("watching_index")
-	b.upTotal, b.downTotal = b.i64("up_total_kb"), b.i64("down_total_kb")
-	b.upKbps, b.downKbps = b.i32("up_kbps"), b.i32("down_kbps")
-	b.sub, b.fill = b.i32("sub"), b.f64("fill")
-	return b
+func newBufferMapsBuilder(size int, emit func(string, arrow.Record) error) *bufferMapsBuilder {
+	bm := &bufferMapsBuilder{batcher: newBatcher(BufferMaps, size, emit)}
+	b := &bm.batcher
+	bm.head.bind(b)
+	bm.peers.bind(b, "sender", "receiver")
+	bm.system, bm.mode, bm.bitmap = newVariable(), newVariable(), newVariable()
+	b.bind("system", &bm.system)
+	b.bind("mode", &bm.mode)
+	b.bind("bitmap", &bm.bitmap)
+	b.bind("offset", &bm.offset)
+	for name, c := range map[string]*fixed[int32]{"width": &bm.width, "ones": &bm.ones, "playable": &bm.playable,
+		"runs": &bm.runs, "watching_index": &bm.watching} {
+		b.bind(name, c)
+	}
+	b.bind("scope", &bm.scope)
+	b.bind("up_total_kb", &bm.upTotal)
+	b.bind("down_total_kb", &bm.downTotal)
+	b.bind("up_kbps", &bm.upKbps)
+	b.bind("down_kbps", &bm.downKbps)
+	b.bind("sub", &bm.sub)
+	b.bind("fill", &bm.fill)
+	b.checkBound()
+	return bm
 }
 
 func (b *bufferMapsBuilder) add(f *frameCtx, r *bufferMapRow) error {
-	b.start()
-	b.head.append(f)
-	b.peers.append(f)
-	appendStr(b.system, f.system)
-	appendStr(b.mode, f.mode)
-	b.offset.UnsafeAppend(r.offset)
-	b.width.UnsafeAppend(r.width)
-	b.bitmap.Append(r.bitmap)
-	b.ones.UnsafeAppend(r.ones)
+	b.head.add(f)
+	b.peers.add(f)
+	b.system.addString(f.system)
+	b.mode.addString(f.mode)
+	b.offset.add(r.offset)
+	b.width.add(r.width)
+	b.bitmap.add(r.bitmap)
+	b.ones.add(r.ones)
 	if r.hasScope {
-		b.scope.UnsafeAppend(r.scope)
+		b.scope.add(r.scope)
 	} else {
-		b.scope.AppendNull()
+		b.scope.addNull()
 	}
-	b.playable.UnsafeAppend(r.playable)
-	b.runs.UnsafeAppend(r.runs)
-	b.watching.UnsafeAppend(r.watching)
+	b.playable.add(r.playable)
+	b.runs.add(r.runs)
+	b.watching.add(r.watching)
 	if r.hasCounters {
-		b.upTotal.UnsafeAppend(r.upTotalKB)
-		b.downTotal.UnsafeAppend(r.downTotalKB)
-		b.upKbps.UnsafeAppend(r.upKbps)
-		b.downKbps.UnsafeAppend(r.downKbps)
+		b.upTotal.add(r.upTotalKB)
+		b.downTotal.add(r.downTotalKB)
+		b.upKbps.add(r.upKbps)
+		b.downKbps.add(r.downKbps)
 	} else {
-		b.upTotal.AppendNull()
-		b.downTotal.AppendNull()
-		b.upKbps.AppendNull()
-		b.downKbps.AppendNull()
+		b.upTotal.addNull()
+		b.downTotal.addNull()
+		b.upKbps.addNull()
+		b.downKbps.addNull()
 	}
 	if r.hasSub {
-		b.sub.UnsafeAppend(r.sub)
-		b.fill.UnsafeAppend(r.fill)
+		b.sub.add(r.sub)
+		b.fill.add(r.fill)
 	} else {
-		b.sub.AppendNull()
-		b.fill.AppendNull()
+		b.sub.addNull()
+		b.fill.addNull()
 	}
 	return b.end()
 }
@@ -290,26 +298,29 @@ type trackerOffsetsBuilder struct {
 	batcher
 	head
 	peers
-	min, max, width *array.Int64Builder
+	min, max, width fixed[int64]
 }
 
-func newTrackerOffsetsBuilder(mem memory.Allocator, size int, emit func(string, arrow.Record) error) *trackerOffsetsBuilder {
-	b := &trackerOffsetsBuilder{batcher: newBatcher(TrackerOffsets, mem, size, emit)}
-	b.head = newHead(&b.batcher)
-	b.peers = newPeers(&b.batcher, "tracker", "peer")
-	b.min, b.max, b.width = b.i64("tk_off_min"), b.i64("tk_off_max"), b.i64("width")
-	return b
+func newTrackerOffsetsBuilder(size int, emit func(string, arrow.Record) error) *trackerOffsetsBuilder {
+	t := &trackerOffsetsBuilder{batcher: newBatcher(TrackerOffsets, size, emit)}
+	b := &t.batcher
+	t.head.bind(b)
+	t.peers.bind(b, "tracker", "peer")
+	b.bind("tk_off_min", &t.min)
+	b.bind("tk_off_max", &t.max)
+	b.bind("width", &t.width)
+	b.checkBound()
+	return t
 }
 
 // add appends a TRACKER_OFFSET_RESP; width is W_tr = tk_off_max − tk_off_min
 // (shared/spec/wire-format.md, tracker messages).
 func (b *trackerOffsetsBuilder) add(f *frameCtx, min, max int64) error {
-	b.start()
-	b.head.append(f)
-	b.peers.append(f)
-	b.min.UnsafeAppend(min)
-	b.max.UnsafeAppend(max)
-	b.width.UnsafeAppend(max - min)
+	b.head.add(f)
+	b.peers.add(f)
+	b.min.add(min)
+	b.max.add(max)
+	b.width.add(max - min)
 	return b.end()
 }
 
@@ -317,31 +328,36 @@ type peerListsBuilder struct {
 	batcher
 	head
 	peers
-	system, mode, source, ip *array.StringBuilder
-	entry, udpPort, tcpPort  *array.Int32Builder
+	system, mode, source, ip variable
+	entry, udpPort, tcpPort  fixed[int32]
 }
 
-func newPeerListsBuilder(mem memory.Allocator, size int, emit func(string, arrow.Record) error) *peerListsBuilder {
-	b := &peerListsBuilder{batcher: newBatcher(PeerLists, mem, size, emit)}
-	b.head = newHead(&b.batcher)
-	b.peers = newPeers(&b.batcher, "sender", "receiver")
-	b.system, b.mode, b.source = b.str("system"), b.str("mode"), b.str("source")
-	b.entry, b.ip = b.i32("entry"), b.str("ip")
-	b.udpPort, b.tcpPort = b.i32("udp_port"), b.i32("tcp_port")
-	return b
+func newPeerListsBuilder(size int, emit func(string, arrow.Record) error) *peerListsBuilder {
+	p := &peerListsBuilder{batcher: newBatcher(PeerLists, size, emit)}
+	b := &p.batcher
+	p.head.bind(b)
+	p.peers.bind(b, "sender", "receiver")
+	for name, c := range map[string]*variable{"system": &p.system, "mode": &p.mode, "source": &p.source, "ip": &p.ip} {
+		*c = newVariable()
+		b.bind(name, c)
+	}
+	b.bind("entry", &p.entry)
+	b.bind("udp_port", &p.udpPort)
+	b.bind("tcp_port", &p.tcpPort)
+	b.checkBound()
+	return p
 }
 
 func (b *peerListsBuilder) add(f *frameCtx, source string, entry int32, ip []byte, udpPort, tcpPort int32) error {
-	b.start()
-	b.head.append(f)
-	b.peers.append(f)
-	appendStr(b.system, f.system)
-	appendStr(b.mode, f.mode)
-	appendStr(b.source, source)
-	b.entry.UnsafeAppend(entry)
-	b.ip.BinaryBuilder.Append(ip)
-	b.udpPort.UnsafeAppend(udpPort)
-	b.tcpPort.UnsafeAppend(tcpPort)
+	b.head.add(f)
+	b.peers.add(f)
+	b.system.addString(f.system)
+	b.mode.addString(f.mode)
+	b.source.addString(source)
+	b.entry.add(entry)
+	b.ip.add(ip)
+	b.udpPort.add(udpPort)
+	b.tcpPort.add(tcpPort)
 	return b.end()
 }
 
@@ -358,34 +374,39 @@ type handshakesBuilder struct {
 	batcher
 	head
 	peers
-	system, mode, typeName, peerID, ip *array.StringBuilder
-	udpPort, tcpPort                   *array.Int32Builder
-	clientVersion                      *array.Int64Builder
+	system, mode, typeName, peerID, ip variable
+	udpPort, tcpPort                   fixed[int32]
+	clientVersion                      fixed[int64]
 }
 
-func newHandshakesBuilder(mem memory.Allocator, size int, emit func(string, arrow.Record) error) *handshakesBuilder {
-	b := &handshakesBuilder{batcher: newBatcher(Handshakes, mem, size, emit)}
-	b.head = newHead(&b.batcher)
-	b.peers = newPeers(&b.batcher, "sender", "receiver")
-	b.system, b.mode, b.typeName = b.str("system"), b.str("mode"), b.str("type_name")
-	b.peerID, b.ip = b.str("peer_id"), b.str("ip")
-	b.udpPort, b.tcpPort = b.i32("udp_port"), b.i32("tcp_port")
-	b.clientVersion = b.i64("client_version")
-	return b
+func newHandshakesBuilder(size int, emit func(string, arrow.Record) error) *handshakesBuilder {
+	h := &handshakesBuilder{batcher: newBatcher(Handshakes, size, emit)}
+	b := &h.batcher
+	h.head.bind(b)
+	h.peers.bind(b, "sender", "receiver")
+	for name, c := range map[string]*variable{"system": &h.system, "mode": &h.mode, "type_name": &h.typeName,
+		"peer_id": &h.peerID, "ip": &h.ip} {
+		*c = newVariable()
+		b.bind(name, c)
+	}
+	b.bind("udp_port", &h.udpPort)
+	b.bind("tcp_port", &h.tcpPort)
+	b.bind("client_version", &h.clientVersion)
+	b.checkBound()
+	return h
 }
 
 func (b *handshakesBuilder) add(f *frameCtx, r *handshakeRow) error {
-	b.start()
-	b.head.append(f)
-	b.peers.append(f)
-	appendStr(b.system, f.system)
-	appendStr(b.mode, f.mode)
-	appendStr(b.typeName, r.typeName)
-	b.peerID.BinaryBuilder.Append(r.peerID)
-	b.ip.BinaryBuilder.Append(r.ip)
-	b.udpPort.UnsafeAppend(r.udpPort)
-	b.tcpPort.UnsafeAppend(r.tcpPort)
-	b.clientVersion.UnsafeAppend(r.clientVersion)
+	b.head.add(f)
+	b.peers.add(f)
+	b.system.addString(f.system)
+	b.mode.addString(f.mode)
+	b.typeName.addString(r.typeName)
+	b.peerID.add(r.peerID)
+	b.ip.add(r.ip)
+	b.udpPort.add(r.udpPort)
+	b.tcpPort.add(r.tcpPort)
+	b.clientVersion.add(r.clientVersion)
 	return b.end()
 }
 
@@ -393,27 +414,31 @@ type chunkRequestsBuilder struct {
 	batcher
 	head
 	peers
-	system       *array.StringBuilder
-	chunkID      *array.Int64Builder
-	piece, count *array.Int32Builder
+	system       variable
+	chunkID      fixed[int64]
+	piece, count fixed[int32]
 }
 
-func newChunkRequestsBuilder(mem memory.Allocator, size int, emit func(string, arrow.Record) error) *chunkRequestsBuilder {
-	b := &chunkRequestsBuilder{batcher: newBatcher(ChunkRequests, mem, size, emit)}
-	b.head = newHead(&b.batcher)
-	b.peers = newPeers(&b.batcher, "sender", "receiver")
-	b.system = b.str("system")
-	b.chunkID, b.piece, b.count = b.i64("chunk_id"), b.i32("piece"), b.i32("count")
-	return b
+func newChunkRequestsBuilder(size int, emit func(string, arrow.Record) error) *chunkRequestsBuilder {
+	c := &chunkRequestsBuilder{batcher: newBatcher(ChunkRequests, size, emit)}
+	b := &c.batcher
+	c.head.bind(b)
+	c.peers.bind(b, "sender", "receiver")
+	c.system = newVariable()
+	b.bind("system", &c.system)
+	b.bind("chunk_id", &c.chunkID)
+	b.bind("piece", &c.piece)
+	b.bind("count", &c.count)
+	b.checkBound()
+	return c
 }
 
 func (b *chunkRequestsBuilder) add(f *frameCtx, chunkID int64, piece, count int32) error {
-	b.start()
-	b.head.append(f)
-	b.peers.append(f)
-	appendStr(b.system, f.system)
-	b.chunkID.UnsafeAppend(chunkID)
-	b.piece.UnsafeAppend(piece)
-	b.count.UnsafeAppend(count)
+	b.head.add(f)
+	b.peers.add(f)
+	b.system.addString(f.system)
+	b.chunkID.add(chunkID)
+	b.piece.add(piece)
+	b.count.add(count)
 	return b.end()
 }

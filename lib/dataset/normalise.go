@@ -8,8 +8,6 @@ import (
 	"net/netip"
 	"strconv"
 
-	"github.com/apache/arrow/go/v15/arrow/memory"
-
 	"github.com/peerscope/peerscope/lib/capture"
 	"github.com/peerscope/peerscope/lib/wire"
 )
@@ -18,8 +16,6 @@ import (
 type Options struct {
 	// BatchRows is the number of rows per emitted batch; default DefaultBatchRows.
 	BatchRows int
-	// Mem allocates the batches; default memory.DefaultAllocator.
-	Mem memory.Allocator
 	// Progress, when set, is called every ProgressEvery frames and once at
 	// the end with the capture reader's counters so far.
 	Progress func(capture.Stats)
@@ -41,17 +37,19 @@ type normaliser struct {
 	hss  *handshakesBuilder
 	crs  *chunkRequestsBuilder
 
-	src, dst addrText
-	chanBuf  []byte
-	hexBuf   []byte
-	ipBuf    []byte
-	bitsBuf  []byte
-	errBuf   []byte
-	systems  [4]int64 // frames per wire.System
-	types    map[typeKey]int64
-	errs     map[string]int64
-	frames   int64
-	building bool
+	src, dst  addrText
+	chanBuf   []byte
+	hexBuf    []byte
+	ipBuf     []byte
+	bitsBuf   []byte
+	errBuf    []byte
+	systems   [4]int64 // frames per wire.System
+	types     map[typeKey]int64
+	lastType  typeKey // the type being counted in lastCount
+	lastCount int64
+	errs      map[string]int64
+	frames    int64
+	building  bool
 }
 
 type typeKey struct {
@@ -87,19 +85,15 @@ func newNormaliser(sink Sink, opts Options) *normaliser {
 	if sink == nil {
 		return n
 	}
-	mem := opts.Mem
-	if mem == nil {
-		mem = memory.DefaultAllocator
-	}
 	emit := sink.Write
 	size := opts.BatchRows
 	n.building = true
-	n.msgs = newMessagesBuilder(mem, size, emit)
-	n.bms = newBufferMapsBuilder(mem, size, emit)
-	n.tos = newTrackerOffsetsBuilder(mem, size, emit)
-	n.pls = newPeerListsBuilder(mem, size, emit)
-	n.hss = newHandshakesBuilder(mem, size, emit)
-	n.crs = newChunkRequestsBuilder(mem, size, emit)
+	n.msgs = newMessagesBuilder(size, emit)
+	n.bms = newBufferMapsBuilder(size, emit)
+	n.tos = newTrackerOffsetsBuilder(size, emit)
+	n.pls = newPeerListsBuilder(size, emit)
+	n.hss = newHandshakesBuilder(size, emit)
+	n.crs = newChunkRequestsBuilder(size, emit)
 	return n
 }
 
@@ -118,14 +112,6 @@ func (n *normaliser) flush() error {
 		}
 	}
 	return nil
-}
-
-func (n *normaliser) release() {
-	if n.building {
-		for _, b := range n.batchers() {
-			b.release()
-		}
-	}
 }
 
 // errorKey names the class of a frame's fault for the error counts.
@@ -177,7 +163,7 @@ func (n *normaliser) frame(fr *capture.Frame) error {
 	err := d.DecodeFromBytes(fr.Payload)
 	n.systems[d.System]++
 	headerRead := d.Body != nil || d.System == wire.SystemUUS
-	n.types[typeKey{d.System, d.Type, headerRead && d.System != wire.SystemUUS}]++
+	n.countType(typeKey{d.System, d.Type, headerRead && d.System != wire.SystemUUS})
 	f.system, f.mode = d.System.String(), d.Mode.String()
 	f.channel = nil
 	switch {
@@ -284,6 +270,25 @@ func (n *normaliser) typed(d *wire.Decoder) error {
 	return nil
 }
 
+// countType adds a frame to the type histogram. Runs of the same type
+// (a crawler's stream of buffer maps) are counted in a register, sparing
+// a map update per frame.
+func (n *normaliser) countType(k typeKey) {
+	if k == n.lastType && n.lastCount > 0 {
+		n.lastCount++
+		return
+	}
+	n.flushType()
+	n.lastType, n.lastCount = k, 1
+}
+
+func (n *normaliser) flushType() {
+	if n.lastCount > 0 {
+		n.types[n.lastType] += n.lastCount
+		n.lastCount = 0
+	}
+}
+
 // bitmapRow computes the derived values of a chunk-level bitmap (ones U,
 // scope ξ, playable V, runs, watching index WI; shared/spec/wire-format.md,
 // "Derived quantities").
@@ -310,6 +315,7 @@ func (n *normaliser) peerList(source string) error {
 
 // summary renders the counters.
 func (n *normaliser) summary(st capture.Stats) Summary {
+	n.flushType()
 	s := newSummary()
 	s.Packets, s.Bytes, s.Frames = st.Packets, st.Bytes, n.frames
 	if st.Packets > 0 {
@@ -364,7 +370,6 @@ func typeLabel(k typeKey) string {
 // other error (the sink's, the context's) means the output is incomplete.
 func Decode(ctx context.Context, r *capture.Reader, sink Sink, opts Options) (Summary, error) {
 	n := newNormaliser(sink, opts)
-	defer n.release()
 	var inputErr error
 	for {
 		fr, err := r.Next()

@@ -8,7 +8,6 @@ import (
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
-	"github.com/apache/arrow/go/v15/arrow/memory"
 )
 
 // sampleChannels are the channels sample rows cycle through: a ppl guid, a
@@ -26,13 +25,12 @@ func sampleTables(t testing.TB, n, batch int) map[string][]arrow.Record {
 		out[table] = append(out[table], rec)
 		return nil
 	}
-	mem := memory.DefaultAllocator
-	msgs := newMessagesBuilder(mem, batch, emit)
-	bms := newBufferMapsBuilder(mem, batch, emit)
-	tos := newTrackerOffsetsBuilder(mem, batch, emit)
-	pls := newPeerListsBuilder(mem, batch, emit)
-	hss := newHandshakesBuilder(mem, batch, emit)
-	crs := newChunkRequestsBuilder(mem, batch, emit)
+	msgs := newMessagesBuilder(batch, emit)
+	bms := newBufferMapsBuilder(batch, emit)
+	tos := newTrackerOffsetsBuilder(batch, emit)
+	pls := newPeerListsBuilder(batch, emit)
+	hss := newHandshakesBuilder(batch, emit)
+	crs := newChunkRequestsBuilder(batch, emit)
 	all := []*batcher{&msgs.batcher, &bms.batcher, &tos.batcher, &pls.batcher, &hss.batcher, &crs.batcher}
 	for i := 0; i < n; i++ {
 		f := &frameCtx{
@@ -67,7 +65,6 @@ func sampleTables(t testing.TB, n, batch int) map[string][]arrow.Record {
 	}
 	for _, b := range all {
 		must(t, b.flush())
-		b.release()
 	}
 	return out
 }
