@@ -82,12 +82,19 @@ func (c *column) appendNull() {
 	}
 }
 
-func (c *column) appendInt(v uint64) {
-	if c.i32 != nil {
+// appendInt appends a value; reserved says the builder has room (decode
+// reserved a row per payload), so the unchecked append is safe.
+func (c *column) appendInt(v uint64, reserved bool) {
+	switch {
+	case c.i32 != nil && reserved:
+		c.i32.UnsafeAppend(int32(v))
+	case c.i32 != nil:
 		c.i32.Append(int32(v))
-		return
+	case reserved:
+		c.i64.UnsafeAppend(int64(v))
+	default:
+		c.i64.Append(int64(v))
 	}
-	c.i64.Append(int64(v))
 }
 
 // appendBytes appends a non-integer field's raw bytes in its column form;
@@ -127,7 +134,7 @@ func (c *column) appendEntries(b []byte, scratch []byte) []byte {
 			s := &c.sub[i]
 			if s.op.kind.isInt() {
 				v, _, _ := readInt(s.op.kind, e, s.op.start)
-				s.appendInt(v)
+				s.appendInt(v, false)
 				continue
 			}
 			n := s.op.kind.fixedSize()
@@ -197,6 +204,25 @@ func (d *Decoder) decode(n int, payload func(int) []byte, msgs []Message) arrow.
 	for i := range d.prog.ops {
 		cols[i] = newColumn(&d.prog.ops[i], rb.Field(first+i))
 	}
+	// Reserve the value bytes once: growing by doubling would copy them
+	// log2(n) times.
+	total := 0
+	for i := 0; i < n; i++ {
+		total += len(payload(i))
+	}
+	for j := range cols {
+		c := &cols[j]
+		switch c.op.kind {
+		case opIP4:
+			c.str.ReserveData(15 * n)
+		case opGUID:
+			c.str.ReserveData(32 * n)
+		case opBytesN:
+			c.bin.ReserveData(c.op.size * n)
+		case opBytesRef, opRest, opBitmap:
+			c.bin.ReserveData(total)
+		}
+	}
 	var scratch, addr []byte
 	for i := 0; i < n; i++ {
 		p := payload(i)
@@ -219,7 +245,7 @@ func (d *Decoder) decode(n int, payload func(int) []byte, msgs []Message) arrow.
 			o := c.op
 			if o.kind.isInt() {
 				if d.intRead[o.slot] {
-					c.appendInt(d.ints[o.slot])
+					c.appendInt(d.ints[o.slot], true)
 				} else {
 					c.appendNull()
 				}

@@ -42,8 +42,8 @@ type Check struct {
 
 // Confirm applies format f to the messages msgs[i] for i in idx (every
 // message when idx is nil) and reports how many parse cleanly, the bytes
-// explained, and sanity checks per field role: chunk IDs non-decreasing per
-// sender (≥ 95 % of steps), range pairs ordered, IPv4 addresses routable
+// explained, and sanity checks per field role: chunk IDs non-decreasing
+// within each flow, sender to receiver (≥ 95 % of steps), range pairs ordered, IPv4 addresses routable
 // (≥ 95 %), peer ids constant per sender, timestamps rising. Lengths,
 // counts and widths are checked by the parse itself: a message whose sizes
 // disagree with its fields does not parse cleanly.
@@ -61,7 +61,7 @@ func Confirm(f Format, msgs []Message, idx []int) (*Confirmation, error) {
 	c := &Confirmation{Format: f.Name, Messages: len(idx), Errors: map[string]int{}}
 	// Per-role accumulators, keyed by field name.
 	type seriesAcc struct {
-		last       map[netip.AddrPort]uint64
+		last       map[[2]netip.AddrPort]uint64
 		steps, ups int
 	}
 	mono := map[string]*seriesAcc{}
@@ -72,7 +72,7 @@ func Confirm(f Format, msgs []Message, idx []int) (*Confirmation, error) {
 	for _, o := range d.prog.ops {
 		switch f.fieldRole(o.name) {
 		case RoleChunkID, RoleRangeMin, RoleRangeMax, RoleTimestamp, RoleCounter, RoleSequence:
-			mono[o.name] = &seriesAcc{last: map[netip.AddrPort]uint64{}}
+			mono[o.name] = &seriesAcc{last: map[[2]netip.AddrPort]uint64{}}
 		}
 		if f.fieldRole(o.name) == RoleRangeMin {
 			minName = o.name
@@ -106,13 +106,14 @@ func Confirm(f Format, msgs []Message, idx []int) (*Confirmation, error) {
 			case o.kind.isInt() && mono[o.name] != nil:
 				acc := mono[o.name]
 				v := d.ints[o.slot]
-				if prev, ok := acc.last[m.Src]; ok {
+				flow := [2]netip.AddrPort{m.Src, m.Dst}
+				if prev, ok := acc.last[flow]; ok {
 					acc.steps++
 					if v >= prev {
 						acc.ups++
 					}
 				}
-				acc.last[m.Src] = v
+				acc.last[flow] = v
 			case o.kind == opIP4 && role == RoleIP:
 				s := d.spans[o.slot]
 				ipAll[o.name]++
@@ -169,8 +170,8 @@ func Confirm(f Format, msgs []Message, idx []int) (*Confirmation, error) {
 			continue
 		}
 		share := float64(acc.ups) / float64(acc.steps)
-		c.Checks = append(c.Checks, Check{Field: name, Name: "monotone per sender", Pass: share >= 0.95, Value: share,
-			Detail: fmt.Sprintf("non-decreasing in %d of %d consecutive messages of a sender", acc.ups, acc.steps)})
+		c.Checks = append(c.Checks, Check{Field: name, Name: "monotone per flow", Pass: share >= 0.95, Value: share,
+			Detail: fmt.Sprintf("non-decreasing in %d of %d consecutive messages of a sender to a receiver", acc.ups, acc.steps)})
 	}
 	if pairAll > 0 {
 		share := float64(pairOK) / float64(pairAll)

@@ -154,6 +154,8 @@ type op struct {
 	ref       int // slot of the referenced integer field (bytes(F), bitmap(F), list(F))
 	slot      int // this field's slot in Decoder.ints or Decoder.spans
 	start     int // list entries only: the field's byte offset within the entry
+	width     int // byte size of fixed-size kinds (and bytes(N)), else 0
+	pos       int // static prefix only: the field's byte offset
 	hasExpect bool
 	expect    uint64
 	lenExpect bool // the value must equal len(payload) − lenMinus
@@ -167,6 +169,10 @@ type program struct {
 	ops    []op
 	nInts  int
 	nSpans int
+	// The first nStatic ops have positions known at compile time and end
+	// by staticEnd: a payload at least that long reads them unchecked.
+	nStatic   int
+	staticEnd int
 }
 
 // Decoder is a compiled Format. DecodeOne reads one payload into the
@@ -346,6 +352,24 @@ func compileFields(format string, fields []Field, intSlots map[string]int, names
 		p.ops = append(p.ops, o)
 	}
 	p.nInts, p.nSpans = *nInts, *nSpans
+	cur := 0
+	for i := range p.ops {
+		o := &p.ops[i]
+		o.width = o.kind.fixedSize()
+		if o.kind == opBytesN {
+			o.width = o.size
+		}
+		if o.width == 0 && o.kind != opBytesN {
+			break
+		}
+		if o.fixed >= 0 {
+			cur = o.fixed
+		}
+		o.pos = cur
+		cur += o.width
+		p.nStatic = i + 1
+		p.staticEnd = max(p.staticEnd, cur)
+	}
 	return p, nil
 }
 
@@ -398,15 +422,75 @@ func (d *Decoder) fail(o *op, at int, reason string) error {
 // the payload parses cleanly, else a *DecodeError (owned by the decoder,
 // valid until the next call); fields read before the fault keep their values.
 // It never panics and does not allocate.
+//
+// The fields whose positions are known at compile time (the static prefix:
+// fixed offsets, or fixed-size fields after such fields) are read after one
+// length check; the others run through the general loop with a cursor.
 func (d *Decoder) DecodeOne(p []byte) error {
-	for i := range d.intRead {
-		d.intRead[i] = false
+	prog := d.prog
+	first := 0
+	if len(p) >= prog.staticEnd {
+		for i := 0; i < prog.nStatic; i++ {
+			o := &prog.ops[i]
+			at := o.pos
+			if o.kind.isInt() {
+				var v uint64
+				switch o.kind {
+				case opU8:
+					v = uint64(p[at])
+				case opU16LE:
+					v = uint64(binary.LittleEndian.Uint16(p[at:]))
+				case opU16BE:
+					v = uint64(binary.BigEndian.Uint16(p[at:]))
+				case opU32LE:
+					v = uint64(binary.LittleEndian.Uint32(p[at:]))
+				case opU32BE:
+					v = uint64(binary.BigEndian.Uint32(p[at:]))
+				case opU64LE:
+					v = binary.LittleEndian.Uint64(p[at:])
+				default:
+					v = binary.BigEndian.Uint64(p[at:])
+				}
+				d.ints[o.slot], d.intRead[o.slot] = v, true
+				if (o.hasExpect && v != o.expect) || (o.lenExpect && v != uint64(len(p)-o.lenMinus)) {
+					d.clearFrom(i + 1)
+					if o.hasExpect && v != o.expect {
+						return d.fail(o, at, "unexpected value")
+					}
+					return d.fail(o, at, "length mismatch")
+				}
+				continue
+			}
+			d.spans[o.slot] = [2]int{at, at + o.width}
+		}
+		first = prog.nStatic
+	} else {
+		d.clearFrom(0)
 	}
-	for i := range d.spans {
-		d.spans[i] = [2]int{-1, -1}
+	d.clearFrom(first)
+	return d.decodeFrom(p, first)
+}
+
+// clearFrom marks the fields of ops[i:] unread.
+func (d *Decoder) clearFrom(i int) {
+	for _, o := range d.prog.ops[i:] {
+		if o.kind.isInt() {
+			d.intRead[o.slot] = false
+		} else {
+			d.spans[o.slot] = [2]int{-1, -1}
+		}
 	}
+}
+
+// decodeFrom runs ops[first:] with bounds checks, the cursor starting at
+// the end of the previous op.
+func (d *Decoder) decodeFrom(p []byte, first int) error {
 	cur := 0
-	for i := range d.prog.ops {
+	if first > 0 {
+		prev := &d.prog.ops[first-1]
+		cur = prev.pos + prev.width
+	}
+	for i := first; i < len(d.prog.ops); i++ {
 		o := &d.prog.ops[i]
 		at := cur
 		if o.fixed >= 0 {
@@ -432,12 +516,8 @@ func (d *Decoder) DecodeOne(p []byte) error {
 		}
 		var n int
 		switch o.kind {
-		case opIP4:
-			n = 4
-		case opGUID:
-			n = 16
-		case opBytesN:
-			n = o.size
+		case opIP4, opGUID, opBytesN:
+			n = o.width
 		case opBytesRef:
 			n = clampLen(d.ints[o.ref])
 		case opRest:

@@ -99,12 +99,21 @@ func synthSwarm(cfg swarmConfig) []Message {
 		for t := p.join + p.phase; t < cfg.seconds; t += 5 + 0.2*r.Float64() {
 			edge := float64(seeder(t)) - p.lag + 4*r.NormFloat64()
 			off := uint32(edge)
+			// The leading half is held; beyond it about a quarter of the
+			// chunks (two random words ANDed).
 			bm := make([]byte, (p.width+7)/8)
 			playable := p.width / 2
-			for b := 0; b < p.width; b++ {
-				if b < playable || r.Float64() < 0.3 {
-					wire.SetBit(bm, b)
+			for k := range bm {
+				bm[k] = byte(r.Uint32() & r.Uint32())
+				if 8*k+8 <= playable {
+					bm[k] = 0xff
 				}
+			}
+			for b := playable &^ 7; b < playable; b++ {
+				wire.SetBit(bm, b)
+			}
+			if rem := p.width % 8; rem != 0 {
+				bm[len(bm)-1] &= 1<<rem - 1
 			}
 			up += p.upRate * 5
 			emit(t, p.udp, crawlerAddr, UDP, ppl(wire.BufferMap, &wire.BufferMapBody{Offset: off, Width: uint16(p.width),
