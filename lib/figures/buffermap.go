@@ -94,9 +94,8 @@ func Fig2(peer string, maps []BufferMap) *plot.Plot {
 	if len(ms) == 1 {
 		p.HideY()
 	}
-	p.Legend.Left = false
-	p.Legend.Top = false
-	return p
+	integerTicks(&p.X)
+	return roomForLegend(p)
 }
 
 // rowHeight is the height of one map's row: 80 % of the median gap between

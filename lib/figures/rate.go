@@ -93,7 +93,8 @@ func Fig3(in Fig3Input) *plot.Plot {
 		p.Add(l, s)
 		p.Legend.Add(fmt.Sprintf("PLEA (Δ = %g s)", in.Delta), l, s)
 	}
-	return finish(p)
+	integerTicks(&p.Y)
+	return roomForLegend(finish(p))
 }
 
 func spanT(t []float64) (lo, hi float64) {
@@ -117,14 +118,14 @@ type Fig4Input struct {
 // of video.
 func Fig4(in Fig4Input) *plot.Plot {
 	p := newPlot("Playback rate: tracker scope, peers' scope, W_tr/120", "time t (s)", "rate (chunks/s)")
-	addScatter(p, "W_tr(t)/120", in.WT, in.WRate, Marker(draw.CrossGlyph{}, Grey, vg.Points(2.5)))
 	tx, ty := stepXY(in.Tracker)
 	addLine(p, "R_PLEA(ξ_tr(t))", tx, ty, Solid(Blue, thickWidth))
 	px, py := stepXY(in.Peers)
 	addLine(p, "R_PLEA(ξ_max(t))", px, py, Dashed(Vermilion, lineWidth))
+	addScatter(p, "W_tr(t)/120", in.WT, in.WRate, Marker(draw.CrossGlyph{}, Black, vg.Points(2.5)))
 	finish(p)
 	p.Y.Min = math.Min(p.Y.Min, 0)
-	return p
+	return roomForLegend(p)
 }
 
 // stepXY turns rate steps into a polyline with vertical jumps at the resets.
@@ -162,7 +163,7 @@ func DetrendedOffset(t, offset []float64, steps []RateStep) *plot.Plot {
 		}
 	}
 	addScatter(p, "R̂(t) − f_p(t), zero at the first map", xs, ys, Marker(DotGlyph{}, Blue, vg.Points(1.5)))
-	return finish(p)
+	return roomForLegend(finish(p))
 }
 
 // integrate returns ∫_{steps[0].T0}^{t} r̂ for t inside the steps' span.

@@ -55,7 +55,8 @@ func Fig5(m StartupModel) *plot.Plot {
 	if m.TauS > 0 {
 		vline(p, fmt.Sprintf("τ_s = %.1f s", m.TauS), m.TauS, Dotted(Vermilion, lineWidth))
 	}
-	return finish(p)
+	integerTicks(&p.Y)
+	return roomForLegend(finish(p))
 }
 
 // Experiment is one start-up experiment of the paper's Fig. 6 [chapter Fig. 8]:
@@ -98,7 +99,8 @@ func Fig6(ex []Experiment, ref float64) *plot.Plot {
 	addScatter(p, "f_p − f_tk", idx, fp, Marker(draw.CrossGlyph{}, PaperGreen, vg.Points(2.5)))
 	addScatter(p, "θ_h − f_tk", idx, th, Marker(AsteriskGlyph{}, PaperBlue, vg.Points(2.5)))
 	addScatter(p, fmt.Sprintf("100(α_W − %.2f)", ref), idx, al, Marker(DotGlyph{}, PaperCyan, vg.Points(1.5)))
-	return finish(p)
+	integerTicks(&p.X)
+	return roomForLegend(finish(p))
 }
 
 // AlphaHistogram draws the densities of α_W = (θ_h − f_p)/W_p and
@@ -127,7 +129,7 @@ func AlphaHistogram(alphaW, alphaL []float64, binWidth, ref float64) *plot.Plot 
 	}
 	finish(p)
 	p.Y.Min = 0
-	return p
+	return roomForLegend(p)
 }
 
 // maxBins bounds the histogram so that a stray outlier cannot ask for
@@ -204,5 +206,5 @@ func TBProgress(in TBInput) *plot.Plot {
 	}
 	finish(p)
 	p.Y.Min = math.Min(p.Y.Min, 0)
-	return p
+	return roomForLegend(p)
 }

@@ -3,6 +3,8 @@ package figures
 import (
 	"image/color"
 	"math"
+	"reflect"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -121,6 +123,40 @@ func finish(p *plot.Plot) *plot.Plot {
 		}
 	}
 	return p
+}
+
+// legendEntries counts the legend's entries. gonum/plot keeps them
+// unexported and offers no count; reading the slice's length through
+// reflection changes nothing.
+func legendEntries(p *plot.Plot) int {
+	return reflect.ValueOf(&p.Legend).Elem().FieldByName("entries").Len()
+}
+
+// roomForLegend raises the top of the y-axis so that a legend in the top-left
+// corner sits above the data instead of on it: each entry takes about
+// 11 pt of a data area about 280 pt high at the default size.
+func roomForLegend(p *plot.Plot) *plot.Plot {
+	if !p.Legend.Top || !p.Legend.Left {
+		return p
+	}
+	h := math.Min(float64(legendEntries(p))*11/280, 0.6)
+	if h > 0 && p.Y.Max > p.Y.Min {
+		p.Y.Max += (p.Y.Max - p.Y.Min) * h / (1 - h)
+	}
+	return p
+}
+
+// integerTicks labels an axis of chunk IDs or counts without decimals.
+func integerTicks(a *plot.Axis) {
+	a.Tick.Marker = plot.TickerFunc(func(min, max float64) []plot.Tick {
+		ts := plot.DefaultTicks{}.Ticks(min, max)
+		for i := range ts {
+			if ts[i].Label != "" {
+				ts[i].Label = strconv.FormatFloat(ts[i].Value, 'f', 0, 64)
+			}
+		}
+		return ts
+	})
 }
 
 // addLine adds a decimating line and its legend entry (none for an empty name).
