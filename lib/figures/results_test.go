@@ -95,7 +95,7 @@ func TestStartupFiguresFromHosts(t *testing.T) {
 	}
 	tb := StartupTB(h, sent)
 	checkRange(t, "x", tb.X, 10, 40) // maps at 10 and 20 s, τ_s at 40 s
-	checkY(t, tb, 0, 600) // W up to 15, C_sch line at 600
+	checkY(t, tb, 0, 600)            // W up to 15, C_sch line at 600
 	checkRenders(t, tb)
 }
 
