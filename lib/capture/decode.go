@@ -71,7 +71,6 @@ func versionNetwork(b []byte) network {
 var (
 	errLinkShort = errors.New("link header truncated")
 	errVersion   = errors.New("IP version does not match the link's protocol")
-	errUDPLength = errors.New("UDP length field below 8")
 	errIPv6Ext   = errors.New("IPv6 extension header overruns the packet")
 )
 
@@ -276,7 +275,6 @@ const (
 	ip6Routing     = 43
 	ip6Fragment    = 44
 	ip6Destination = 60
-	ip6NoNext      = 59
 )
 
 // ipv6Extensions skips routing and destination-options headers and

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/netip"
 	"os"
-	"sort"
 )
 
 // Transport is the transport protocol a frame arrived on.
@@ -177,7 +176,7 @@ func NewReader(rd io.Reader, name string) (*Reader, error) {
 		}
 		return nil, head(fmt.Errorf("reading the magic number: %w", err))
 	}
-	r := &Reader{name: name, frame: Frame{}}
+	r := &Reader{name: name}
 	r.tcp.init(&r.stats)
 	r.frag.init()
 	switch binary.LittleEndian.Uint32(magic) {
@@ -306,9 +305,4 @@ func (r *Reader) drainTCP() *Frame {
 		}
 	}
 	return nil
-}
-
-// sortStreams orders streams by creation so that flushes are deterministic.
-func sortStreams(ss []*stream) {
-	sort.Slice(ss, func(i, j int) bool { return ss[i].id < ss[j].id })
 }

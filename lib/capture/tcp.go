@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -174,6 +175,11 @@ func (t *tcpTable) end(s *stream) {
 	t.enqueue(s)
 }
 
+// sortStreams orders streams by creation so that flushes are deterministic.
+func sortStreams(ss []*stream) {
+	slices.SortFunc(ss, func(a, b *stream) int { return cmp.Compare(a.id, b.id) })
+}
+
 // flushAll ends every stream, oldest first (the capture is over).
 func (t *tcpTable) flushAll() {
 	ss := make([]*stream, 0, len(t.streams))
@@ -221,10 +227,7 @@ func (t *tcpTable) evict() {
 		ss = append(ss, s)
 	}
 	slices.SortFunc(ss, func(a, b *stream) int {
-		if a.lastNs != b.lastNs {
-			return int(min(max(a.lastNs-b.lastNs, -1), 1))
-		}
-		return int(a.id - b.id)
+		return cmp.Or(cmp.Compare(a.lastNs, b.lastNs), cmp.Compare(a.id, b.id))
 	})
 	for _, s := range ss[:len(ss)/8+1] {
 		t.end(s)
