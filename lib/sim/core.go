@@ -22,7 +22,6 @@ const (
 	kindHost
 	kindVoDPeer
 	kindNoise
-	kindChunk
 	kindClass
 )
 
@@ -76,9 +75,6 @@ type Endpoint struct {
 func (e Endpoint) String() string {
 	return netip.AddrPortFrom(netip.AddrFrom4(e.IP), e.Port).String()
 }
-
-// Addr returns the IP as a netip.Addr.
-func (e Endpoint) Addr() netip.Addr { return netip.AddrFrom4(e.IP) }
 
 // Synthetic address plan. Peers live in 10.0.0.0/8, start-up hosts in
 // 172.16.0.0/12, and the fixed infrastructure in the documentation ranges

@@ -121,6 +121,9 @@ func TestLiveDeterministic(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if _, n := readBack(t, filepath.Join(dir, "c.pcap")); n == 0 {
+			t.Fatal("empty pcap")
+		}
 		j, err := os.ReadFile(filepath.Join(dir, "c.truth.json"))
 		if err != nil {
 			t.Fatal(err)
