@@ -464,3 +464,63 @@ func TestIPv6Extensions(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 }
+
+// TestBounds: a hole followed by more out-of-order data than a stream may
+// hold is given up on (the frames after it still come out), and more
+// incomplete datagrams than the fragment table holds are dropped oldest
+// first.
+func TestBounds(t *testing.T) {
+	var bm []byte
+	for _, v := range loadVectors(t) {
+		if v.Name == "ppl/BUFFER_MAP" {
+			bm = unhex(t, v.Hex)
+		}
+	}
+	var stream []byte
+	n := 0
+	for len(stream) < maxStreamPending+200_000 {
+		stream = wire.AppendFrame(stream, bm)
+		n++
+	}
+	pkts := []testPkt{{baseNs, tcp4(t, "10.0.0.1", "10.0.0.2", 1, 2, 0, tcpFlags{syn: true}, nil)}}
+	const seg = 1448
+	for off := seg; off < len(stream); off += seg { // the first segment is never captured
+		end := min(off+seg, len(stream))
+		pkts = append(pkts, testPkt{baseNs + int64(len(pkts)), tcp4(t, "10.0.0.1", "10.0.0.2", 1, 2, 1+uint32(off), tcpFlags{}, stream[off:end])})
+	}
+	got, st, err := readAll(t, pcapBytes(t, linkEthernet, true, pkts), "hole")
+	if err != io.EOF {
+		t.Fatal(err)
+	}
+	// The hole cuts the frames overlapping [0, seg): the rest all come out.
+	lost := seg/(4+len(bm)) + 1
+	good := 0
+	for _, g := range got {
+		if g.Err == nil {
+			good++
+			if !bytes.Equal(g.Payload, bm) {
+				t.Fatalf("frame %x", g.Payload)
+			}
+		}
+	}
+	if st.TCPGaps != 1 || good != n-lost {
+		t.Errorf("gaps %d, %d good frames, want 1 and %d", st.TCPGaps, good, n-lost)
+	}
+	// The gap was given up on when the held bytes passed the bound, not at
+	// the end of the capture: frames came out before the last packet.
+	if got[0].Packet >= int64(len(pkts)) {
+		t.Errorf("first frame only at packet %d of %d", got[0].Packet, len(pkts))
+	}
+
+	full := udp4(t, "10.1.0.1", "10.1.0.2", 1, 2, make([]byte, 64))
+	var fpkts []testPkt
+	for i := range maxFragDatagrams + 100 {
+		f := fragment4(full, 32)[0]
+		f[4], f[5] = byte(i>>8), byte(i) // a distinct identification each
+		fpkts = append(fpkts, testPkt{baseNs + int64(i), f})
+	}
+	_, st, _ = readAll(t, pcapBytes(t, linkEthernet, true, fpkts), "frags")
+	if st.Fragments != int64(len(fpkts)) || st.FragmentsDropped < 100 || st.Reassembled != 0 {
+		t.Errorf("fragment stats %+v", st)
+	}
+}
