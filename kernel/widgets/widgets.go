@@ -15,22 +15,27 @@
 // The model and view names are those of @jupyter-widgets/controls 2.0.0,
 // @jupyter-widgets/base 2.0.0 and @jupyter-widgets/output 1.0.0.
 //
-// The kernel connects the package to its comm layer with SetTransport. With
-// no transport (a test, or a plain Go program) widgets still hold and change
-// their state and Interact still calls its function once, so the same code
-// runs outside Jupyter.
+// Inside the peerscope kernel the widgets open their comms through the
+// kernel's comm manager (comm.Default); SetTransport replaces it (tests use a
+// fake). With neither (a plain Go program) widgets still hold and change their
+// state and Interact still calls its function once, so the same code runs
+// outside Jupyter. The package also answers the front end's
+// "jupyter.widget.control" comm, on which ipywidgets 8 front ends ask for the
+// state of every live widget when a page is reloaded.
 package widgets
 
 import (
 	"fmt"
 	"sync"
 
+	"github.com/peerscope/peerscope/kernel/comm"
 	"github.com/peerscope/peerscope/kernel/display"
 )
 
 // Protocol constants of the widget messaging protocol 2.1.
 const (
 	TargetName      = "jupyter.widget"
+	ControlTarget   = "jupyter.widget.control"
 	ProtocolVersion = "2.1.0"
 	ViewMIME        = "application/vnd.jupyter.widget-view+json"
 
@@ -73,10 +78,84 @@ func SetTransport(t Transport) {
 	transportMu.Unlock()
 }
 
+// currentTransport returns the installed transport, else the kernel's comm
+// manager (registering the control target on it once), else nil.
 func currentTransport() Transport {
 	transportMu.RLock()
-	defer transportMu.RUnlock()
-	return transport
+	t := transport
+	transportMu.RUnlock()
+	if t != nil {
+		return t
+	}
+	m := comm.Default()
+	if m == nil {
+		return nil
+	}
+	controlOnce.Do(func() { m.RegisterTarget(ControlTarget, serveControl) })
+	return managerTransport{m}
+}
+
+var controlOnce sync.Once
+
+// managerTransport adapts the kernel's comm.Manager to Transport.
+type managerTransport struct{ m *comm.Manager }
+
+func (t managerTransport) Open(target string, data, metadata map[string]any, onMsg, onClose func(map[string]any)) (Comm, error) {
+	c, err := t.m.Open(target, data, metadata)
+	if err != nil {
+		return nil, err
+	}
+	c.OnMsg(func(d map[string]any, _ [][]byte) { onMsg(d) })
+	c.OnClose(onClose)
+	return managerComm{c}, nil
+}
+
+type managerComm struct{ c *comm.Comm }
+
+func (c managerComm) ID() string                      { return c.c.ID }
+func (c managerComm) Send(data map[string]any) error  { return c.c.Send(data) }
+func (c managerComm) Close(data map[string]any) error { return c.c.Close(data) }
+
+// live holds the models with an open comm, for the control comm's
+// request_states.
+var (
+	liveMu sync.Mutex
+	live   = map[string]*model{}
+)
+
+// serveControl answers the front end's control comm: {method:
+// "request_states"} gets {method: "update_states", states: {model_id:
+// {model_name, model_module, model_module_version, state}}, buffer_paths: []}.
+func serveControl(c *comm.Comm, _ map[string]any, _ [][]byte) {
+	c.OnMsg(func(data map[string]any, _ [][]byte) {
+		if data["method"] == "request_states" {
+			_ = c.Send(controlStates())
+		}
+	})
+}
+
+func controlStates() map[string]any {
+	liveMu.Lock()
+	ms := make([]*model, 0, len(live))
+	for _, m := range live {
+		ms = append(ms, m)
+	}
+	liveMu.Unlock()
+	states := map[string]any{}
+	for _, m := range ms {
+		m.mu.Lock()
+		st := copyState(m.state)
+		closed := m.closed
+		m.mu.Unlock()
+		if closed {
+			continue
+		}
+		states[m.id] = map[string]any{
+			"model_name": st["_model_name"], "model_module": st["_model_module"],
+			"model_module_version": st["_model_module_version"], "state": st,
+		}
+	}
+	return map[string]any{"method": "update_states", "states": states, "buffer_paths": []any{}}
 }
 
 // localIDs numbers widgets that have no front end.
@@ -108,6 +187,9 @@ func newModel(state map[string]any, validate func(string, any) (any, bool)) *mod
 		c, err := t.Open(TargetName, data, map[string]any{"version": ProtocolVersion}, m.handle, m.onClose)
 		if err == nil {
 			m.id, m.comm = c.ID(), c
+			liveMu.Lock()
+			live[m.id] = m
+			liveMu.Unlock()
 			return m
 		}
 	}
@@ -232,6 +314,9 @@ func (m *model) onClose(map[string]any) {
 	m.mu.Lock()
 	m.closed = true
 	m.mu.Unlock()
+	liveMu.Lock()
+	delete(live, m.id)
+	liveMu.Unlock()
 }
 
 // close closes the comm; the front end removes the widget's views.
@@ -243,6 +328,9 @@ func (m *model) close() {
 	if c != nil && !closed {
 		_ = c.Close(map[string]any{})
 	}
+	liveMu.Lock()
+	delete(live, m.id)
+	liveMu.Unlock()
 }
 
 // equalJSON compares two state values as JSON would see them: numbers by

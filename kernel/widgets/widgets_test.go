@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/peerscope/peerscope/kernel/comm"
 	"github.com/peerscope/peerscope/kernel/display"
 )
 
@@ -294,4 +295,59 @@ func TestWithoutTransportWidgetsStayLocal(t *testing.T) {
 		t.Error("local SetValue")
 	}
 	s.Close()
+}
+
+// recordingPublisher plays the kernel's IOPub for a real comm.Manager.
+type recordingPublisher struct {
+	mu   sync.Mutex
+	msgs []published
+}
+
+func (p *recordingPublisher) PublishComm(t string, c map[string]any, _ [][]byte) error {
+	p.mu.Lock()
+	p.msgs = append(p.msgs, published{t, c})
+	p.mu.Unlock()
+	return nil
+}
+
+func TestKernelCommManagerAndControlComm(t *testing.T) {
+	SetTransport(nil)
+	pub := &recordingPublisher{}
+	m := comm.NewManager(pub)
+	comm.SetDefault(m)
+	t.Cleanup(func() { comm.SetDefault(nil) })
+
+	s := NewIntSlider("Δ", 0, 10, 1, 5)
+	if len(pub.msgs) != 3 || pub.msgs[2].msgType != "comm_open" || pub.msgs[2].content["target_name"] != TargetName ||
+		pub.msgs[2].content["comm_id"] != s.ModelID() {
+		t.Fatalf("published %v", pub.msgs)
+	}
+	// A front-end update through the manager reaches the widget and is echoed.
+	if err := m.HandleMsg(s.ModelID(), map[string]any{"method": "update", "state": map[string]any{"value": 8.0}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if s.Value() != 8 || pub.msgs[len(pub.msgs)-1].content["data"].(map[string]any)["method"] != "echo_update" {
+		t.Errorf("value %d, last message %v", s.Value(), pub.msgs[len(pub.msgs)-1])
+	}
+	// The control comm lists every live model with its state.
+	if err := m.HandleOpen("ctl", ControlTarget, map[string]any{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.HandleMsg("ctl", map[string]any{"method": "request_states"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	reply := pub.msgs[len(pub.msgs)-1].content["data"].(map[string]any)
+	states := reply["states"].(map[string]any)
+	st, ok := states[s.ModelID()].(map[string]any)
+	if reply["method"] != "update_states" || !ok || st["model_name"] != "IntSliderModel" ||
+		!equalJSON(st["state"].(map[string]any)["value"], 8) {
+		t.Errorf("update_states %v", reply)
+	}
+	// Closed widgets leave the list.
+	s.Close()
+	m.HandleMsg("ctl", map[string]any{"method": "request_states"}, nil)
+	states = pub.msgs[len(pub.msgs)-1].content["data"].(map[string]any)["states"].(map[string]any)
+	if _, ok := states[s.ModelID()]; ok {
+		t.Error("closed widget still listed")
+	}
 }
