@@ -193,6 +193,10 @@ func (n typeNode) rec(c *cursor, i int) bool {
 
 func (n typeNode) matchRec(l typeLit, c *cursor, i int) bool {
 	if !l.byName {
+		// As on rows, a code matches only where a system defines codes.
+		if sys, ok := c.system.value(i); c.system.bound() && (!ok || (sys != "ppl" && sys != "pps")) {
+			return false
+		}
 		if c.typ.bound() {
 			code, ok := c.typ.value(i)
 			return ok && code >= 0 && code <= 0xffff && compare(n.op, wire.Type(code), l.code)
