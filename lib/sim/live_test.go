@@ -145,6 +145,7 @@ func TestLiveDeterministic(t *testing.T) {
 type decodeSink struct {
 	d   wire.Decoder
 	bms map[[4]byte][]int64 // BM times per sender
+	off map[[4]byte][]int64 // BM offsets per sender
 	wvu [3]int              // BMs with V < U, U < W, V < W
 	n   int
 }
@@ -155,6 +156,7 @@ func (s *decodeSink) Emit(m *Message) error {
 	}
 	b := s.d.BufferMap
 	s.bms[m.Src.IP] = append(s.bms[m.Src.IP], m.Time)
+	s.off[m.Src.IP] = append(s.off[m.Src.IP], int64(b.Offset))
 	w := int(b.Width)
 	v, u := wire.Playable(b.Bitmap, w), wire.Ones(b.Bitmap, w)
 	s.n++
@@ -216,7 +218,7 @@ func TestLiveRealisedLaws(t *testing.T) {
 	if wantC := base * 5 * 300; math.Abs(float64(crowd)-wantC) > 4*math.Sqrt(wantC) {
 		t.Errorf("%d arrivals during the flash crowd, Poisson mean %.0f", crowd, wantC)
 	}
-	s := &decodeSink{bms: map[[4]byte][]int64{}}
+	s := &decodeSink{bms: map[[4]byte][]int64{}, off: map[[4]byte][]int64{}}
 	truth, err := m.Run(s)
 	if err != nil {
 		t.Fatal(err)
@@ -240,6 +242,32 @@ func TestLiveRealisedLaws(t *testing.T) {
 				t.Fatalf("peer %v: BMs %d ns apart, want 5 s", ip, times[k]-times[k-1])
 			}
 		}
+	}
+	// A peer joining during the capture keeps its initial offset until it
+	// starts playing, then advances (reference §3.5).
+	flat, moving := 0, 0
+	epoch := cfg.Epoch.UnixNano()
+	for _, p := range m.peers {
+		times, offs := s.bms[p.ep.IP], s.off[p.ep.IP]
+		if p.join < 0 || len(times) == 0 {
+			continue
+		}
+		theta := m.sc.Newest(p.play - p.lag)
+		for k, at := range times {
+			switch at -= epoch; {
+			case at < p.play && offs[k] != theta:
+				t.Fatalf("peer %v: offset %d before playback start, want θ = %d", p.ep, offs[k], theta)
+			case at < p.play:
+				flat++
+			case at > p.play+sec(1) && offs[k] <= theta:
+				t.Fatalf("peer %v: offset %d after playback start does not advance from θ = %d", p.ep, offs[k], theta)
+			case at > p.play+sec(1):
+				moving++
+			}
+		}
+	}
+	if flat == 0 || moving == 0 {
+		t.Fatalf("start-up signature not exercised: %d BMs before playback, %d after", flat, moving)
 	}
 	for i, what := range []string{"V < U", "U < W", "V < W"} {
 		if f := float64(s.wvu[i]) / float64(s.n); f < 0.3 {

@@ -21,9 +21,14 @@ import (
 // (probability Miss_p); this leaves the realistic gaps that make width W,
 // playable video V and fill U differ. delay and the miss decision are drawn
 // from a hash of (seed, peer, chunk, sub-chunk), so the buffer map at any
-// time is a pure function of the peer and the time.
+// time is a pure function of the peer and the time. A peer that joins during
+// the capture starts playing StartDelay_p seconds after joining (τ_s): until
+// then its offset stays at the initial offset θ_p = ⌊s(join + τ_s − Lag_p)⌋
+// (the "invariable offset, then increasing" signature of a new peer in a
+// crawler's view, reference §3.5), so f_p(t) = ⌊s(max(t, join + τ_s) − Lag_p)⌋.
 type BufferConfig struct {
 	Duration   Dist `json:"duration_s"`    // D_p, seconds of video advertised
+	StartDelay Dist `json:"start_delay_s"` // τ_s of peers joining during the capture, seconds after joining
 	LagExtra   Dist `json:"lag_extra_s"`   // Lag_p − D_p, seconds
 	FetchDelay Dist `json:"fetch_delay_s"` // delay from production (or join) to holding, seconds; closed-form quantile kinds only
 	Miss       Dist `json:"miss_prob"`     // per-peer probability that a chunk is never fetched
@@ -37,7 +42,7 @@ func (b *BufferConfig) validate(name string) error {
 	for _, d := range []struct {
 		n string
 		d Dist
-	}{{"duration_s", b.Duration}, {"lag_extra_s", b.LagExtra}, {"fetch_delay_s", b.FetchDelay}, {"miss_prob", b.Miss}, {"up_kbps", b.UpKbps}} {
+	}{{"duration_s", b.Duration}, {"start_delay_s", b.StartDelay}, {"lag_extra_s", b.LagExtra}, {"fetch_delay_s", b.FetchDelay}, {"miss_prob", b.Miss}, {"up_kbps", b.UpKbps}} {
 		if err := d.d.Validate(name + "." + d.n); err != nil {
 			return err
 		}
@@ -87,6 +92,7 @@ type livePeer struct {
 	id      wire.GUID
 	join    int64 // ns; may be negative for peers present before capture start
 	leave   int64
+	play    int64   // playback start join + τ_s, ns
 	dur     float64 // D_p seconds
 	lag     int64   // Lag_p ns
 	miss    uint64  // threshold on a 64-bit hash: chunk missed when hash < miss
@@ -134,11 +140,12 @@ func (sw *swarm) newPeer(r *rand.Rand, idx int, ep Endpoint, join, leave int64) 
 	p.upKbps = sw.cfg.UpKbps.Sample(r)
 	p.rtt = sec(0.02 + 0.25*r.Float64())
 	p.salt = r.Uint64()
+	p.play = join + sec(sw.cfg.StartDelay.Sample(r))
 	return p
 }
 
-// offset returns f_p(t) = ⌊s(t − Lag_p)⌋.
-func (sw *swarm) offset(p *livePeer, t int64) int64 { return sw.sc.Newest(t - p.lag) }
+// offset returns f_p(t) = ⌊s(max(t, join + τ_s) − Lag_p)⌋.
+func (sw *swarm) offset(p *livePeer, t int64) int64 { return sw.sc.Newest(max(t, p.play) - p.lag) }
 
 // width returns W_p(t) = round(r(t)·D_p), capped.
 func (sw *swarm) width(p *livePeer, t int64) int {

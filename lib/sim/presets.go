@@ -21,6 +21,7 @@ const (
 func pplBuffer() BufferConfig {
 	return BufferConfig{
 		Duration:   Normal(90, 15).Truncated(30, 118),
+		StartDelay: Uniform(30, 70), // τ_s of 35–70 s in the chapter's start-up discussion
 		LagExtra:   LogNormalMean(2, 0.6),
 		FetchDelay: LogNormalMean(3, 0.6),
 		Miss:       Uniform(0, 0.004),

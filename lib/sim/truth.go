@@ -49,6 +49,7 @@ type LivePeerTruth struct {
 	Session        uint32  `json:"pps_session,omitempty"`
 	Join           float64 `json:"join_s"`
 	Leave          float64 `json:"leave_s"`
+	PlaybackStart  float64 `json:"playback_start_s"` // join + τ_s; the offset is constant before it
 	BufferSeconds  float64 `json:"buffer_s"`
 	LagSeconds     float64 `json:"lag_s"`
 	MissProb       float64 `json:"miss_prob"`
@@ -82,7 +83,7 @@ func (l *Live) truth(nz NoiseTruth) *LiveTruth {
 	}
 	var edges []edge
 	for _, p := range l.peers {
-		tp := LivePeerTruth{Index: p.idx, Addr: p.ep.String(), Join: seconds(p.join), Leave: seconds(p.leave),
+		tp := LivePeerTruth{Index: p.idx, Addr: p.ep.String(), Join: seconds(p.join), Leave: seconds(p.leave), PlaybackStart: seconds(p.play),
 			BufferSeconds: p.dur, LagSeconds: seconds(p.lag), MissProb: float64(p.miss) / (1 << 64),
 			PhaseSeconds: seconds(p.phase), UpKbps: p.upKbps, Covered: p.covered, BuffersToCrawl: l.bms[p.idx]}
 		if l.cfg.System == "pps" {
