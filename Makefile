@@ -40,5 +40,9 @@ test-fuzz:
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
 
+# Regenerate the committed sample datasets (same seed, same bytes).
+datasets:
+	datasets/make.sh
+
 clean:
 	rm -rf bin
