@@ -1,6 +1,9 @@
 package wire
 
-import "testing"
+import (
+	"strconv"
+	"testing"
+)
 
 // benchBufferMap is a live BUFFER_MAP of realistic width: 960 chunks, about
 // 96–160 s of video at the 6–10 chunks/s the paper reports for PPLive.
@@ -60,5 +63,22 @@ func BenchmarkDecodeVectors(b *testing.B) {
 	for b.Loop() {
 		_ = d.DecodeFromBytes(ps[i%len(ps)])
 		i++
+	}
+}
+
+// BenchmarkRuns counts runs of a 960-bit map with ten gaps, without and
+// with gap tolerance (the word-at-a-time and the run-walking paths).
+func BenchmarkRuns(b *testing.B) {
+	var d Decoder
+	if err := d.DecodeFromBytes(benchBufferMap()); err != nil {
+		b.Fatal(err)
+	}
+	bm, w := d.BufferMap.Bitmap, int(d.BufferMap.Width)
+	for _, g := range []int{0, 2} {
+		b.Run("g="+strconv.Itoa(g), func(b *testing.B) {
+			for b.Loop() {
+				sink += Runs(bm, w, g)
+			}
+		})
 	}
 }
