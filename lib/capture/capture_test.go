@@ -524,3 +524,31 @@ func TestBounds(t *testing.T) {
 		t.Errorf("fragment stats %+v", st)
 	}
 }
+
+// TestTCPForeign: a connection that does not open like ppl (here HTTP) is
+// other traffic, not an error: each direction's first bytes come out as one
+// frame without Err, the rest is skipped.
+func TestTCPForeign(t *testing.T) {
+	req := []byte("GET /live/ch01 HTTP/1.1\r\nHost: tracker\r\n\r\n")
+	resp := []byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
+	c, s := "10.0.0.1", "10.0.0.2"
+	pkts := []testPkt{
+		{baseNs, tcp4(t, c, s, 50000, 80, 100, tcpFlags{syn: true}, nil)},
+		{baseNs + 1, tcp4(t, s, c, 80, 50000, 900, tcpFlags{syn: true}, nil)},
+		{baseNs + 2, tcp4(t, c, s, 50000, 80, 101, tcpFlags{}, req)},
+		{baseNs + 3, tcp4(t, s, c, 80, 50000, 901, tcpFlags{}, resp)},
+		{baseNs + 4, tcp4(t, s, c, 80, 50000, 901+uint32(len(resp)), tcpFlags{fin: true}, []byte("hello"))},
+		{baseNs + 5, tcp4(t, c, s, 50000, 80, 101+uint32(len(req)), tcpFlags{fin: true}, nil)},
+	}
+	got, st, err := readAll(t, pcapBytes(t, linkEthernet, true, pkts), "http")
+	if err != io.EOF || len(got) != 2 {
+		t.Fatalf("%d frames, %v", len(got), err)
+	}
+	if got[0].Err != nil || got[0].Packet != 3 || !bytes.Equal(got[0].Payload, req) ||
+		got[1].Err != nil || got[1].Packet != 4 || !bytes.Equal(got[1].Payload, resp) {
+		t.Errorf("frames %+v", got)
+	}
+	if st.TCPForeign != 2 || st.Errors != 0 || st.TCPSkipped != 5 {
+		t.Errorf("stats %+v", st)
+	}
+}

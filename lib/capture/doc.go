@@ -39,8 +39,12 @@
 // SYN was not captured starts at its first segment and, since that segment
 // may start inside a frame, looks for a plausible frame start: a u32 length
 // L in [24, wire.MaxFrameSize] followed by the ppl magic e9 03 and a body_len
-// equal to L−24. A TCP frame carries the number and time of the packet whose
-// segment completed it.
+// equal to L−24. A connection seen from its SYN whose first bytes are not
+// a length prefix followed by e9 03 is another protocol (HTTP, …): its first
+// bytes come out as one frame without an error, like a UDP datagram of
+// another protocol, and the rest of it is only scanned for frame starts. A
+// TCP frame carries the number and time of the packet whose segment
+// completed it.
 //
 // Bad input. A truncated or corrupt file yields every frame before the fault,
 // then a *Error naming the file, the byte offset of the bad record and its

@@ -33,7 +33,10 @@ func (t Transport) String() string {
 }
 
 // Frame is one application frame: a UDP datagram's payload, or one
-// length-prefixed frame split off a TCP stream (prefix removed).
+// length-prefixed frame split off a TCP stream (prefix removed). A TCP
+// connection whose first bytes are not ppl framing (another protocol)
+// yields its first bytes as one frame, as a UDP datagram of another
+// protocol would, and nothing more.
 //
 // A Frame returned by Next, and its Payload, are valid only until the next
 // call to Next: the reader reuses both. Copy what you keep.
@@ -95,11 +98,12 @@ type Stats struct {
 	FragmentsDropped int64 // fragments discarded: expired, over the bounds, or inconsistent
 	Streams          int64 // TCP streams opened (one per direction of a connection)
 	UDPFrames        int64 // good frames from UDP
-	TCPFrames        int64 // good frames from TCP streams
+	TCPFrames        int64 // frames from TCP streams without Err (foreign first chunks included)
 	Errors           int64 // frames returned with Err set
 	TCPRetransmitted int64 // segment bytes that repeated bytes already received
 	TCPSkipped       int64 // stream bytes dropped while looking for a frame start
 	TCPGaps          int64 // stream holes given up on (data never captured)
+	TCPForeign       int64 // streams opened by a SYN whose first bytes are not ppl framing
 	FirstNs, LastNs  int64 // capture times of the first and last record, Unix ns
 }
 

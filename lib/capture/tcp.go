@@ -93,6 +93,9 @@ type stream struct {
 	key     flowKey
 	id      int64 // creation order
 	aligned bool  // buf[start:] begins at a frame boundary
+	// probe: the stream began with a SYN and its first bytes have not yet
+	// been checked for ppl framing (see foreign).
+	probe   bool
 	nextSeq uint32
 	base    int64 // stream offset of buf[0]
 	buf     []byte
@@ -248,7 +251,7 @@ func (t *tcpTable) segment(k flowKey, h *layers.TCP, pkt, now int64) {
 		}
 		if s == nil {
 			s = t.open(k, seq+1, true)
-			s.syn, s.isn = true, seq
+			s.syn, s.isn, s.probe = true, seq, true
 		}
 		seq++ // data on a SYN starts after it
 	}
@@ -452,6 +455,18 @@ func (s *stream) nextFrame(f *Frame) bool {
 			}
 			return false
 		}
+		if s.probe {
+			// The first bytes of a connection seen from its SYN: a ppl
+			// stream opens with a length prefix and the magic e9 03.
+			if len(avail) < 6 && !closed {
+				return false
+			}
+			s.probe = false
+			if len(avail) > 0 && (len(avail) < 6 || avail[4] != 0xe9 || avail[5] != 0x03) {
+				s.foreign(f, avail)
+				return true
+			}
+		}
 		frame, n, err := wire.NextFrame(avail)
 		if err != nil {
 			// A bad length prefix: hand out the bytes up to the next
@@ -496,6 +511,21 @@ func (s *stream) nextFrame(f *Frame) bool {
 		s.start += n
 		return true
 	}
+}
+
+// foreign hands out the first bytes of a connection that is not ppl
+// (HTTP, DNS over TCP, …: other traffic on the wire) as one frame without
+// an error, as a UDP datagram of another protocol would be, so that the
+// payload decoder classifies it as unknown and keeps its bytes. The rest of
+// the stream is scanned for frame starts like a stream joined mid-capture;
+// what precedes one is skipped.
+func (s *stream) foreign(f *Frame, raw []byte) {
+	raw = raw[:min(len(raw), maxFaultBytes)]
+	*f = Frame{Packet: s.pkt, TimeNs: s.timeNs, SrcIP: s.key.src, DstIP: s.key.dst,
+		SrcPort: s.key.sport, DstPort: s.key.dport, Transport: TCP, Payload: raw}
+	s.start += len(raw)
+	s.aligned = false
+	s.table.st.TCPForeign++
 }
 
 // passGap moves past the first gap: the bytes after it sit that many
