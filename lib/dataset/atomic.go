@@ -55,6 +55,12 @@ func createAtomic(path string) (*atomicFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dataset: create %s: %w", path, err)
 	}
+	// CreateTemp makes the file private (0600); a dataset is for sharing.
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, fmt.Errorf("dataset: create %s: %w", path, err)
+	}
 	return &atomicFile{path: path, f: f, Writer: bufio.NewWriterSize(f, 1<<20)}, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 )
 
 // ManifestName is the file that describes a dataset directory.
@@ -84,10 +85,25 @@ func layoutOf(f Format) string {
 	return "<table>." + string(f)
 }
 
+// TruthFile returns the ground-truth file peerscope's generator wrote
+// beside a synthetic capture — NAME.truth.json for NAME.pcap(ng), or
+// truth.json in the same directory — or "" when there is none.
+func TruthFile(capture string) string {
+	for _, p := range []string{
+		strings.TrimSuffix(capture, filepath.Ext(capture)) + ".truth.json",
+		filepath.Join(filepath.Dir(capture), "truth.json"),
+	} {
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p
+		}
+	}
+	return ""
+}
+
 // NewManifest describes a dataset in format f decoded from source.
 func NewManifest(source string, f Format, s Summary) Manifest {
-	_, err := os.Stat(filepath.Join(filepath.Dir(source), "truth.json"))
-	return Manifest{Peerscope: Version(), Format: f, Layout: layoutOf(f), Source: source, Synthetic: err == nil, Summary: s}
+	return Manifest{Peerscope: Version(), Format: f, Layout: layoutOf(f), Source: source,
+		Synthetic: TruthFile(source) != "", Summary: s}
 }
 
 // WriteManifest writes dir/manifest.json atomically.
@@ -95,6 +111,7 @@ func WriteManifest(dir string, m Manifest) error {
 	return writeAtomic(filepath.Join(dir, ManifestName), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		return enc.Encode(m)
 	})
 }

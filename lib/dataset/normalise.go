@@ -130,6 +130,17 @@ func errorKey(err error) string {
 	return "frame"
 }
 
+// foreignStream reports whether a frame's fault is a TCP stream that
+// never was ppl: its very first bytes are no frame length prefix (HTTP and
+// other background traffic). The capture reader frames every TCP stream as
+// ppl and flags those bytes as a framing fault; they are other traffic, not
+// a malformed capture, so they are kept raw like an unrecognised datagram.
+func foreignStream(err error) bool {
+	var se *capture.StreamError
+	var de *wire.DecodeError
+	return errors.As(err, &se) && se.Offset == 0 && errors.As(se.Err, &de)
+}
+
 // frame normalises one frame: a messages row, plus the typed row(s) of a
 // well-formed message of a known type.
 //
@@ -150,13 +161,20 @@ func (n *normaliser) frame(fr *capture.Frame) error {
 
 	if fr.Err != nil {
 		n.systems[wire.SystemUnknown]++
-		n.errs[errorKey(fr.Err)]++
+		n.countType(typeKey{})
 		f.system, f.mode, f.channel = "", "", nil
+		var errText []byte
+		if !foreignStream(fr.Err) {
+			n.errs[errorKey(fr.Err)]++
+			if n.building {
+				n.errBuf = append(n.errBuf[:0], fr.Err.Error()...)
+				errText = n.errBuf
+			}
+		}
 		if !n.building {
 			return nil
 		}
-		n.errBuf = append(n.errBuf[:0], fr.Err.Error()...)
-		return n.msgs.add(f, 0, "", int32(len(fr.Payload)), n.errBuf, fr.Payload)
+		return n.msgs.add(f, 0, "", int32(len(fr.Payload)), errText, fr.Payload)
 	}
 
 	d := &n.dec

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/peerscope/peerscope/lib/capture"
+	"github.com/peerscope/peerscope/lib/wire"
 )
 
 // rowMaps reads a table of ds as JSON objects (the JSONL export), keyed by
@@ -255,5 +256,24 @@ func TestDecodeCountOnly(t *testing.T) {
 	a.Rows, b.Rows = nil, nil
 	if fmt.Sprint(a) != fmt.Sprint(b) {
 		t.Errorf("count-only summary %+v\ndiffers from %+v", a, b)
+	}
+}
+
+// A TCP stream whose first bytes are no ppl length prefix is other traffic;
+// a framing fault later in a ppl stream is a malformed capture.
+func TestForeignStream(t *testing.T) {
+	bad := &wire.DecodeError{System: wire.SystemPPL, Class: wire.ErrFrameTooLarge, Field: "tcp length prefix"}
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{&capture.StreamError{Offset: 0, Err: bad}, true},
+		{&capture.StreamError{Offset: 4096, Err: bad}, false},
+		{&capture.StreamError{Offset: 0, Err: capture.ErrStreamEnd}, false},
+		{&capture.LayerError{Layer: "udp", Err: capture.ErrTruncated}, false},
+	} {
+		if got := foreignStream(c.err); got != c.want {
+			t.Errorf("foreignStream(%v) = %v, want %v", c.err, got, c.want)
+		}
 	}
 }
