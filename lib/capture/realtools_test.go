@@ -276,9 +276,6 @@ func equalFrames(a, b [][]byte) bool {
 // conversion all decode to the frames sent; tshark agrees on every frame's
 // time, 5-tuple and UDP length.
 func TestRealCaptures(t *testing.T) {
-	if testing.Short() {
-		t.Skip("captures live traffic")
-	}
 	dir := t.TempDir()
 	cases := []struct {
 		name string
