@@ -51,6 +51,10 @@ type Live struct {
 	buf []byte
 	bm  []byte
 	pl  wire.PeerListBody
+	// Bodies of the frequent messages live here, not on the stack: passed
+	// as wire.Body interfaces they would escape, one allocation per message.
+	bmb  wire.BufferMapBody
+	ppsb wire.PPSBufferMapBody
 }
 
 // NewLive validates cfg and draws the population.
@@ -298,12 +302,12 @@ func (l *Live) sendBM(t int64, p *livePeer) error {
 	off, width, bits := l.sw.bufferMapFast(p, t, l.bm)
 	l.bm = bits
 	if l.cfg.System == "pps" {
-		b := wire.PPSBufferMapBody{Start: uint32(off), Sub: uint8(l.sw.sub), NChunks: uint16(width), Bitmap: bits}
-		l.buf = wire.AppendPPS(l.buf[:0], sessionID(p), l.cfg.PPSChannel, wire.PPSBufferMap, &b)
+		l.ppsb = wire.PPSBufferMapBody{Start: uint32(off), Sub: uint8(l.sw.sub), NChunks: uint16(width), Bitmap: bits}
+		l.buf = wire.AppendPPS(l.buf[:0], sessionID(p), l.cfg.PPSChannel, wire.PPSBufferMap, &l.ppsb)
 	} else {
 		up, down, upk, downk := l.sw.counters(p, t)
-		b := wire.BufferMapBody{Offset: uint32(off), Width: uint16(width), UpTotalKB: up, DownTotalKB: down, UpKbps: upk, DownKbps: downk, Bitmap: bits}
-		l.buf = wire.AppendPPL(l.buf[:0], l.channel, wire.BufferMap, &b)
+		l.bmb = wire.BufferMapBody{Offset: uint32(off), Width: uint16(width), UpTotalKB: up, DownTotalKB: down, UpKbps: upk, DownKbps: downk, Bitmap: bits}
+		l.buf = wire.AppendPPL(l.buf[:0], l.channel, wire.BufferMap, &l.bmb)
 	}
 	return l.em.send(t, p.ep, l.crawler, UDP, l.buf)
 }

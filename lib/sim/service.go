@@ -80,24 +80,15 @@ func (sc *serviceCurve) Newest(t int64) int64 { return int64(math.Floor(sc.S(t))
 // R returns r(t).
 func (sc *serviceCurve) R(t int64) float64 { return sc.rate[sc.seg(t)] }
 
-// Produced returns π(c), the first ns at which chunk c exists (s(t) ≥ c).
+// Produced returns π(c) = s⁻¹(c) rounded up to the ns, the first time
+// chunk c exists. (Fetch delays are at least a fraction of a second, so the
+// ns rounding of this inverse never makes a chunk held before S says it
+// exists.)
 func (sc *serviceCurve) Produced(c int64) int64 {
 	x := float64(c)
 	k := 0
 	for k+1 < len(sc.base) && sc.base[k+1] <= x {
 		k++
 	}
-	at, base, rate := sc.at[k], sc.base[k], sc.rate[k]
-	t := at + int64(math.Ceil((x-base)/rate*1e9))
-	// Guard the float round trip so that S(π(c)) ≥ c > S(π(c) − 1) holds
-	// exactly as S computes it (t stays inside segment k, or the first
-	// segment's backward extension).
-	s := func(t int64) float64 { return base + rate*float64(t-at)/1e9 }
-	for s(t) < x {
-		t++
-	}
-	for s(t-1) >= x && (t-1 >= at || k == 0) {
-		t--
-	}
-	return t
+	return sc.at[k] + int64(math.Ceil((x-sc.base[k])/sc.rate[k]*1e9))
 }

@@ -40,6 +40,10 @@ type Startup struct {
 	pl    wire.PeerListBody
 	dat   []byte
 	frame []byte
+	// Bodies of the frequent messages (see Live).
+	bmb   wire.BufferMapBody
+	creq  wire.ChunkReqBody
+	cresp wire.ChunkRespBody
 }
 
 type stClass struct {
@@ -605,16 +609,16 @@ func (m *Startup) fire(ev event, q *eventQueue) error {
 		off, w, b := c.sw.bufferMapFast(p, t, m.bm)
 		m.bm = b
 		up, down, upk, downk := c.sw.counters(p, t)
-		body := wire.BufferMapBody{Offset: uint32(off), Width: uint16(w), UpTotalKB: up, DownTotalKB: down, UpKbps: upk, DownKbps: downk, Bitmap: b}
-		return send(p.ep, h.ep, wire.BufferMap, &body)
+		m.bmb = wire.BufferMapBody{Offset: uint32(off), Width: uint16(w), UpTotalKB: up, DownTotalKB: down, UpKbps: upk, DownKbps: downk, Bitmap: b}
+		return send(p.ep, h.ep, wire.BufferMap, &m.bmb)
 	case stHostBM:
 		b := h.bms[ev.b]
 		age := seconds(t - h.t0)
 		down := uint32(float64(h.truth.Rd) * float64(m.cfg.Buffer.ChunkBytes) * math.Max(0, age-h.truth.TChk) / 1000)
-		body := wire.BufferMapBody{Offset: uint32(b.offset), Width: uint16(b.width), DownTotalKB: down,
+		m.bmb = wire.BufferMapBody{Offset: uint32(b.offset), Width: uint16(b.width), DownTotalKB: down,
 			DownKbps: uint16(math.Min(h.truth.Rd*float64(m.cfg.Buffer.ChunkBytes)*8/1000, 0xffff)), Bitmap: b.bits}
 		for _, p := range h.nbs {
-			if err := send(h.ep, p.ep, wire.BufferMap, &body); err != nil {
+			if err := send(h.ep, p.ep, wire.BufferMap, &m.bmb); err != nil {
 				return err
 			}
 		}
@@ -623,8 +627,8 @@ func (m *Startup) fire(ev event, q *eventQueue) error {
 		rq := h.reqs[ev.b]
 		p := h.nbs[rq.nb]
 		q.push(t+p.rtt, stChunkResp, ev.a, ev.b)
-		body := wire.ChunkReqBody{ChunkID: uint32(rq.chunk), Count: uint16(rq.count)}
-		if err := send(h.ep, p.ep, wire.ChunkReq, &body); err != nil {
+		m.creq = wire.ChunkReqBody{ChunkID: uint32(rq.chunk), Count: uint16(rq.count)}
+		if err := send(h.ep, p.ep, wire.ChunkReq, &m.creq); err != nil {
 			return err
 		}
 		if !h.opened[rq.nb] {
@@ -641,8 +645,8 @@ func (m *Startup) fire(ev event, q *eventQueue) error {
 				m.dat[i] = byte(i*7 + 3)
 			}
 		}
-		body := wire.ChunkRespBody{ChunkID: uint32(rq.chunk), Data: m.dat}
-		m.frame = wire.AppendPPL(m.frame[:0], c.channel, wire.ChunkResp, &body)
+		m.cresp = wire.ChunkRespBody{ChunkID: uint32(rq.chunk), Data: m.dat}
+		m.frame = wire.AppendPPL(m.frame[:0], c.channel, wire.ChunkResp, &m.cresp)
 		m.buf = wire.AppendFrame(m.buf[:0], m.frame)
 		return m.em.send(t, Endpoint{IP: p.ep.IP, Port: p.tcpPort}, Endpoint{IP: h.ep.IP, Port: uint16(50000 + rq.nb)}, TCP, m.buf)
 	}

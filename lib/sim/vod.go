@@ -184,6 +184,7 @@ type VoD struct {
 	em  emitter
 	buf []byte
 	bf  []byte
+	bfb wire.VoDBitfieldBody // reused: a stack body would escape through wire.Body
 }
 
 // NewVoD validates cfg and draws every peer.
@@ -422,8 +423,8 @@ func (m *VoD) fire(ev event, q *eventQueue) error {
 		m.bf = m.bitfield(p, t, m.bf)
 		L := m.lengths[p.ch]
 		p.lastWI = wire.WatchingIndex(m.bf, L)
-		b := wire.VoDBitfieldBody{Width: uint16(L), Bitmap: m.bf}
-		m.buf = wire.AppendPPL(m.buf[:0], movie, wire.VoDBitfield, &b)
+		m.bfb = wire.VoDBitfieldBody{Width: uint16(L), Bitmap: m.bf}
+		m.buf = wire.AppendPPL(m.buf[:0], movie, wire.VoDBitfield, &m.bfb)
 		if err := m.em.send(t, p.ep, m.crawler, UDP, m.buf); err != nil {
 			return err
 		}
@@ -435,8 +436,8 @@ func (m *VoD) fire(ev event, q *eventQueue) error {
 					m.bf[k>>3] |= 1 << (k & 7)
 				}
 			}
-			b := wire.VoDBitfieldBody{Width: uint16(L), Bitmap: m.bf}
-			m.buf = wire.AppendPPL(m.buf[:0], m.movies[c.movie], wire.VoDBitfield, &b)
+			m.bfb = wire.VoDBitfieldBody{Width: uint16(L), Bitmap: m.bf}
+			m.buf = wire.AppendPPL(m.buf[:0], m.movies[c.movie], wire.VoDBitfield, &m.bfb)
 			if err := m.em.send(t, p.ep, m.crawler, UDP, m.buf); err != nil {
 				return err
 			}
