@@ -64,7 +64,6 @@ func newDOM(modelName, viewName, styleName string, extra map[string]any, validat
 }
 
 func (d dom) ModelID() string { return d.m.id }
-func (d dom) base() *model    { return d.m }
 
 // Close closes the control and its layout and style models.
 func (d dom) Close() {

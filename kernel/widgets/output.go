@@ -32,7 +32,6 @@ func NewOutput() *Output {
 
 // ModelID implements Widget.
 func (o *Output) ModelID() string { return o.m.id }
-func (o *Output) base() *model    { return o.m }
 
 // Close implements Widget.
 func (o *Output) Close() {

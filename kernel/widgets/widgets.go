@@ -396,7 +396,6 @@ type Widget interface {
 	Bundle() display.Bundle
 	// Close closes the widget's comm; the front end removes its views.
 	Close()
-	base() *model
 }
 
 // ref is how one model refers to another in its state.
