@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"net/netip"
 	"strings"
 	"unsafe"
@@ -123,7 +124,7 @@ func (s *Selector) Select(rec arrow.Record, dst []int32) ([]int32, error) {
 			dst = append(dst, int32(i))
 		}
 	}
-	s.cur = cursor{} // hold no reference to rec past the call
+	s.cur.release()
 	return dst, nil
 }
 
@@ -169,6 +170,21 @@ type cursor struct {
 	typ          intCol
 	typeName     strCol
 	channel      strCol
+}
+
+// release drops the references to the batch's arrays (and the cached
+// strings that alias them) so that a finished batch can be freed and no
+// stale entry outlives it; the caches' storage is kept for the next batch.
+func (c *cursor) release() {
+	src, dst := c.src.cache, c.dst.cache
+	*c = cursor{}
+	if src != nil {
+		*src = [endpointCacheSize]endpointEntry{}
+	}
+	if dst != nil {
+		*dst = [endpointCacheSize]endpointEntry{}
+	}
+	c.src.cache, c.dst.cache = src, dst
 }
 
 func (c *cursor) load(rec arrow.Record, b *binding) error {
@@ -284,18 +300,29 @@ type endpointValue struct {
 }
 
 // endpointCol reads an endpoint from an ip column plus a port column, or
-// from one "ip:port" column. It remembers the last string it parsed: rows
-// of one conversation repeat their endpoints, and a string compare is
-// cheaper than a parse.
+// from one "ip:port" column. Parsing an address costs more than the rest
+// of a typical filter, and a trace's rows repeat a few endpoints, so parsed
+// strings are kept in a small direct-mapped cache for the current batch.
 type endpointCol struct {
-	ip, ap   strCol
-	port     intCol
-	lastText string
-	last     endpointValue
+	ip, ap strCol
+	port   intCol
+	cache  *[endpointCacheSize]endpointEntry
 }
 
+const endpointCacheSize = 256
+
+type endpointEntry struct {
+	text string // aliases the batch's string data; valid while it is bound
+	v    endpointValue
+	used bool
+}
+
+var endpointSeed = maphash.MakeSeed()
+
 func (c *endpointCol) bind(ip, port, ap arrow.Array) error {
-	c.lastText, c.last = "", endpointValue{}
+	if c.cache == nil {
+		c.cache = new([endpointCacheSize]endpointEntry)
+	}
 	if ip != nil {
 		if err := c.ip.bind(ip, "ip"); err != nil {
 			return err
@@ -328,8 +355,9 @@ func (c *endpointCol) value(i int) endpointValue {
 }
 
 func (c *endpointCol) parse(s string, withPort bool) endpointValue {
-	if s == c.lastText && c.last.ok {
-		return c.last
+	e := &c.cache[maphash.String(endpointSeed, s)%endpointCacheSize]
+	if e.used && e.text == s {
+		return e.v
 	}
 	var v endpointValue
 	if withPort {
@@ -341,8 +369,6 @@ func (c *endpointCol) parse(s string, withPort bool) endpointValue {
 	} else if a, err := netip.ParseAddr(s); err == nil {
 		v = endpointValue{addr: a.Unmap(), ok: true}
 	}
-	// Strings from Arrow columns alias the column's buffer, which lives as
-	// long as the record this cursor is bound to; bind resets the memory.
-	c.lastText, c.last = s, v
+	*e = endpointEntry{text: s, v: v, used: true}
 	return v
 }
