@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/peerscope/peerscope/lib/dataset"
 	"github.com/peerscope/peerscope/lib/rate"
 	"github.com/peerscope/peerscope/lib/startup"
 	"github.com/peerscope/peerscope/lib/vod"
@@ -153,4 +154,35 @@ func TestVodFiguresFromClassifier(t *testing.T) {
 	checkY(t, sp, 0, 1)
 	checkRenders(t, sp)
 	checkRenders(t, sd)
+}
+
+func TestPeerBufferMapsFromADecodedCapture(t *testing.T) {
+	ds, err := dataset.Load("../../datasets/pplive-live.pcapng")
+	if err != nil {
+		t.Skipf("sample dataset: %v", err)
+	}
+	defer ds.Release()
+	bm, err := ds.Table(dataset.BufferMaps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bm.Release()
+	peer, maps, err := PeerBufferMaps(bm, ds.Manifest.FirstNs, "")
+	if err != nil || peer == "" || len(maps) < 10 {
+		t.Fatalf("peer %q, %d maps, %v", peer, len(maps), err)
+	}
+	for i := 1; i < len(maps); i++ {
+		if maps[i].T < maps[i-1].T || maps[i].Offset < maps[i-1].Offset {
+			t.Fatalf("map %d goes back in time or offset", i)
+		}
+	}
+	same, again, _ := PeerBufferMaps(bm, ds.Manifest.FirstNs, peer)
+	if same != peer || len(again) != len(maps) {
+		t.Errorf("explicit sender gives %q with %d maps", same, len(again))
+	}
+	checkRenders(t, Fig2(peer, maps[len(maps)-5:]))
+	ts, offs := Offsets(maps)
+	if len(ts) != len(maps) || offs[0] != float64(maps[0].Offset) {
+		t.Error("Offsets")
+	}
 }
