@@ -24,11 +24,13 @@ func BenchmarkDecodeBufferMap(b *testing.B) {
 	var d Decoder
 	b.SetBytes(int64(len(p)))
 	b.ReportAllocs()
+	cpu0 := cpuNs(b)
 	for b.Loop() {
 		if err := d.DecodeFromBytes(p); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(cpuNs(b)-cpu0)/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkDecodeBufferMapDerived adds what a buffer_maps row needs: ones,
@@ -38,6 +40,8 @@ func BenchmarkDecodeBufferMapDerived(b *testing.B) {
 	var d Decoder
 	b.SetBytes(int64(len(p)))
 	b.ReportAllocs()
+	cpu0 := cpuNs(b)
+	defer func() { b.ReportMetric(float64(cpuNs(b)-cpu0)/float64(b.N), "cpu-ns/op") }()
 	for b.Loop() {
 		if err := d.DecodeFromBytes(p); err != nil {
 			b.Fatal(err)
