@@ -329,19 +329,25 @@ func (m *Startup) runTB(h *stHost, r *rand.Rand, theta, tchk, tad int64) {
 	var tauS int64
 	budget := 0.0
 	nextBM := tad
+	// snapshot records the host's buffer map at time at: the holdings of
+	// the last tick, seen from the playback offset at that exact time.
 	snapshot := func(at int64) {
+		fa := f
+		if playing {
+			fa = theta + int64(math.Floor(rate*seconds(at-tauS)))
+		}
 		v := held.scope()
 		width := 0
-		if v >= f {
-			width = int(min(v-f+1, 0xffff))
+		if v >= fa {
+			width = int(min(v-fa+1, 0xffff))
 		}
 		b := make([]byte, (width+7)/8)
 		for i := range width {
-			if held.has(f + int64(i)) {
+			if held.has(fa + int64(i)) {
 				b[i>>3] |= 1 << (i & 7)
 			}
 		}
-		h.bms = append(h.bms, hostBM{t: at, offset: f, width: width, bits: b})
+		h.bms = append(h.bms, hostBM{t: at, offset: fa, width: width, bits: b})
 	}
 	playable := func() int64 {
 		v := f
