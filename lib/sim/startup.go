@@ -255,7 +255,8 @@ func (m *Startup) startHost(h *stHost, r *rand.Rand) {
 	if s > off {
 		t.AlphaL = float64(theta-off) / float64(s-off)
 	}
-	// Availability before the first request (reference §3.6).
+	// Availability before the first request (reference §3.6; the window
+	// θ … θ+k is our reconstruction of "around θ").
 	for i, p := range h.nbs {
 		if h.arrive[i] >= tchk {
 			continue

@@ -79,6 +79,15 @@ type TBConfig struct {
 // experiment is one host with its own address joining a channel of one rate
 // class, observed by its own capture for Observe seconds; experiments start
 // Spacing seconds apart and share one capture file.
+//
+// Each rate class has a long-lived swarm of PoolPeers peers (buffer law
+// Buffer); a host handshakes with ⌊Neighbours⌋ of them (at least
+// 1 + ExtraSenders), the tracker answering with seeder offsets drawn as in
+// the live model (Seeder). AroundK is the reconstruction of the paper's
+// "chunks around θ": a neighbour counts when its map, received before T_chk,
+// holds any of θ … θ+AroundK. Chunk responses carry ChunkRespBytes of
+// filler data each (synthetic: one response per request, standing for the
+// requested run), so that captures stay small.
 type StartupConfig struct {
 	Preset         string          `json:"preset,omitempty"`
 	Seed           uint64          `json:"seed"`
