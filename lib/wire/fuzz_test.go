@@ -92,3 +92,46 @@ func FuzzNextFrame(f *testing.F) {
 		}
 	})
 }
+
+// FuzzBitmap checks the word-at-a-time bitmap functions against the
+// bit-at-a-time oracles of bitmap_test.go on arbitrary bytes and widths.
+func FuzzBitmap(f *testing.F) {
+	f.Add([]byte{0xff, 0xdf, 0x04}, 24, 0)
+	f.Add([]byte{0xff, 0xff, 0x0f, 0x38}, 32, 7)
+	f.Add([]byte{0x80, 0, 0, 0, 0, 0, 0, 0, 1}, 72, 1)
+	f.Fuzz(func(t *testing.T, bm []byte, width, g int) {
+		width %= 1 << 16
+		g %= 1 << 10
+		b := naiveBits(bm, width)
+		ones, last, lead := 0, -1, 0
+		for i, v := range b {
+			if v {
+				ones++
+				last = i
+			}
+		}
+		for lead < len(b) && b[lead] {
+			lead++
+		}
+		if Ones(bm, width) != ones || LastSet(bm, width) != last || Playable(bm, width) != lead {
+			t.Fatalf("Ones/LastSet/Playable(%x, %d) = %d/%d/%d, want %d/%d/%d", bm, width,
+				Ones(bm, width), LastSet(bm, width), Playable(bm, width), ones, last, lead)
+		}
+		if got, want := Runs(bm, width, g), naiveRuns(b, max(g, 0)); got != want {
+			t.Fatalf("Runs(%x, %d, %d) = %d, want %d", bm, width, g, got, want)
+		}
+		for _, sub := range []int{1, 3, MaxSub} {
+			n := len(bm) * 8 / sub
+			chunks := ChunkBits(nil, bm, n, sub)
+			for c := 0; c < n; c++ {
+				all := true
+				for k := 0; k < sub; k++ {
+					all = all && Bit(bm, c*sub+k)
+				}
+				if Bit(chunks, c) != all {
+					t.Fatalf("ChunkBits(%x, %d, %d): chunk %d", bm, n, sub, c)
+				}
+			}
+		}
+	})
+}
