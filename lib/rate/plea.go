@@ -200,7 +200,7 @@ func RateResets(v []Point, delta float64, opt ResetOptions) (Rates, error) {
 	}
 	// cross replaces piece j by the crossing of its neighbours' lines (kept
 	// inside piece j's span)
-	cross := func(ps []piece, j int) []piece {
+	dropPiece := func(ps []piece, j int) []piece {
 		ll, rl := lineThrough(ps[j-1].a, ps[j-1].b), lineThrough(ps[j+1].a, ps[j+1].b)
 		ts := ps[j].a.T
 		if ll.Slope != rl.Slope {
@@ -215,7 +215,7 @@ func RateResets(v []Point, delta float64, opt ResetOptions) (Rates, error) {
 	// short artefacts first, so that bridges see their true neighbours
 	for j := 1; j+1 < len(ps); j++ {
 		if dur(ps[j]) < opt.MinPiece {
-			ps = cross(ps, j)
+			ps = dropPiece(ps, j)
 			j--
 		}
 	}
@@ -234,7 +234,7 @@ func RateResets(v []Point, delta float64, opt ResetOptions) (Rates, error) {
 		// height of the corner the piece cuts off: d(l−m)(m−r)/(l−r)
 		cut := dur(ps[j]) * math.Abs((l-m)*(m-r)/(l-r))
 		if between && (r > l && dur(ps[j]) <= opt.BridgeMax || cut < opt.YTol) {
-			ps = cross(ps, j)
+			ps = dropPiece(ps, j)
 			j--
 		}
 	}

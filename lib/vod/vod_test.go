@@ -349,3 +349,35 @@ func ExampleTable1() {
 	fmt.Printf("contributors: %d smoothers (%.1f%%), %d jumpers\n", r.ContribSmoothers, r.ContribSmootherPct, r.ContribJumpers)
 	// Output: contributors: 2 smoothers (66.7%), 1 jumpers
 }
+
+func TestAggregatesDegenerate(t *testing.T) {
+	if rows := Table1(nil); len(rows) != 0 {
+		t.Errorf("Table1(nil) = %+v", rows)
+	}
+	if _, err := RoleRatios(nil, 0, 10, 0); err == nil {
+		t.Error("window 0 accepted")
+	}
+	if _, err := RoleRatios(nil, 10, 10, 1); err == nil {
+		t.Error("empty span accepted")
+	}
+	rr, err := RoleRatios(nil, 0, 10, 3)
+	if err != nil || len(rr) != 4 || rr[3].T1 != 10 || rr[0].Online != 0 || rr[0].Contributors != 0 {
+		t.Errorf("no peers: %+v %v", rr, err)
+	}
+	if d := WIDist(nil, nil); d.N != 0 || len(d.PDF) != 0 {
+		t.Errorf("WIDist(nil) = %+v", d)
+	}
+	zp, _ := Classify([]Bitfield{{0, 0, 8, []byte{0}}, {60, 0, 8, []byte{0}}}, Options{})
+	if d := WIDist([]Peer{zp}, nil); d.N != 0 {
+		t.Errorf("Zpeers kept by default: %+v", d)
+	}
+	if o := OnlineTimeDist(nil, nil); o.ECDF.N != 0 || o.Censored != 0 {
+		t.Errorf("OnlineTimeDist(nil) = %+v", o)
+	}
+	if _, err := SharingProfile([][]Bitfield{{{T: 5, Width: 9, Bitmap: []byte{1}}}}, []float64{1}); err == nil {
+		t.Error("bitmap shorter than its width accepted")
+	}
+	if _, err := SharingProfile(nil, []float64{2, 1}); err == nil {
+		t.Error("decreasing snapshot times accepted")
+	}
+}
