@@ -1,7 +1,8 @@
 // Package query is peerscope's message-extraction language: the paper's
 // "small software … to extract the wanted messages with some query
 // conditions, such as source IP/port, destination IP/port and message type"
-// (shared/paper, §2), made a filter expression language.
+// (shared/paper/reverse-engineering-p2p-streaming.md, §II.B.2 "Protocol
+// message guess"), made a filter expression language.
 //
 // An expression compares message fields with literals and combines the
 // comparisons:
