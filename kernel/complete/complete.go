@@ -29,6 +29,8 @@ type Source interface {
 	Imports() map[string]string
 	Decls() map[string]session.Decl
 	Globals() map[string]reflect.Value
+	// PackageNamed resolves a package name not imported yet (auto-import).
+	PackageNamed(name string) string
 }
 
 var builtins = []string{
@@ -196,8 +198,7 @@ func scope(src Source) []string {
 
 // members lists what can follow chain + ".".
 func members(src Source, chain []string) []string {
-	imports := src.Imports()
-	if path, ok := imports[chain[0]]; ok {
+	if path := pkgPath(src, chain[0]); path != "" {
 		syms := src.Packages()[path]
 		if len(chain) == 1 {
 			var out []string
@@ -236,6 +237,21 @@ func members(src Source, chain []string) []string {
 		}
 		return userMethods(src, name)
 	})
+}
+
+// pkgPath resolves name to an import path when it is a package: imported,
+// or auto-importable and not shadowed by a user variable or declaration.
+func pkgPath(src Source, name string) string {
+	if p, ok := src.Imports()[name]; ok {
+		return p
+	}
+	if _, ok := src.Globals()[name]; ok {
+		return ""
+	}
+	if _, ok := src.Decls()[name]; ok {
+		return ""
+	}
+	return src.PackageNamed(name)
 }
 
 // isBinVar reports whether a symbol-table value is a variable (stored as a

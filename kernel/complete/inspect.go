@@ -55,9 +55,8 @@ func Inspect(src Source, code string, cursor int) (string, bool) {
 
 func inspectChain(src Source, chain []string) (string, bool) {
 	docs, _ := symbols.Docs()
-	imports := src.Imports()
 	name := chain[0]
-	if path, ok := imports[name]; ok {
+	if path := pkgPath(src, name); path != "" {
 		pd := docs[path]
 		if len(chain) == 1 {
 			if pd == nil {

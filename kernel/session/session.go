@@ -82,6 +82,8 @@ type Session struct {
 	stderr  *stderrFilter
 	binPkgs map[string]map[string]reflect.Value // import path → members
 
+	pkgIndex map[string]string // package name → import path, for auto-import
+
 	declMu  sync.RWMutex
 	decls   map[string]*Decl  // user declarations by name
 	imports map[string]string // name → import path, from cells and Options.Imports
@@ -137,6 +139,7 @@ func New(opts Options) (*Session, error) {
 			return nil, fmt.Errorf("session: loading symbols: %w", err)
 		}
 	}
+	s.pkgIndex = indexPackages(s.binPkgs)
 	hooks := interp.Exports{
 		rtPath + "/rt": {
 			"GoPanic": reflect.ValueOf(s.goPanic),
@@ -224,6 +227,9 @@ func (s *Session) Execute(ctx context.Context, code string) (Result, error) {
 	if err := s.checkRedefinitions(chunks, code); err != nil {
 		return Result{}, err
 	}
+	if err := s.autoImport(ctx, chunks); err != nil {
+		return Result{}, err
+	}
 	var res Result
 	for idx := range chunks {
 		c := &chunks[idx]
@@ -253,6 +259,128 @@ func (s *Session) Execute(ctx context.Context, code string) (Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// indexPackages maps each package name to its import path, for
+// auto-import. A name shared by several packages goes to the standard
+// library one, else to none (ambiguous). Short aliases ("peerscope/…") and
+// the kernel's hooks are left out.
+func indexPackages(pkgs map[string]map[string]reflect.Value) map[string]string {
+	idx := map[string]string{}
+	ambiguous := map[string]bool{}
+	for path := range pkgs {
+		if strings.HasPrefix(path, "peerscope/") || path == rtPath || strings.Contains(path, "internal") {
+			continue
+		}
+		name := packageName(path)
+		old, dup := idx[name]
+		switch {
+		case !dup:
+			idx[name] = path
+		case !strings.Contains(path, ".") && strings.Contains(old, "."):
+			idx[name] = path // the standard library wins
+		case strings.Contains(path, ".") == strings.Contains(old, "."):
+			ambiguous[name] = true
+		}
+	}
+	for name := range ambiguous {
+		if strings.Contains(idx[name], ".") {
+			delete(idx, name)
+		}
+	}
+	return idx
+}
+
+// PackageNamed returns the import path a bare package name resolves to
+// (imported by a cell, else the auto-import index), or "".
+func (s *Session) PackageNamed(name string) string {
+	s.declMu.RLock()
+	path := s.imports[name]
+	s.declMu.RUnlock()
+	if path != "" {
+		return path
+	}
+	return s.pkgIndex[name]
+}
+
+// autoImport imports the packages a cell uses as pkg.Name without importing
+// them, like goimports: a selector whose root is not declared by the cell,
+// an earlier cell or an import, and names a known package.
+func (s *Session) autoImport(ctx context.Context, chunks []Chunk) error {
+	declared := map[string]bool{}
+	roots := map[string]bool{}
+	for i := range chunks {
+		ast.Inspect(chunks[i].File, func(n ast.Node) bool {
+			switch x := n.(type) {
+			case *ast.SelectorExpr:
+				if id, ok := x.X.(*ast.Ident); ok {
+					roots[id.Name] = true
+				}
+			case *ast.AssignStmt:
+				if x.Tok == token.DEFINE {
+					for _, l := range x.Lhs {
+						if id, ok := l.(*ast.Ident); ok {
+							declared[id.Name] = true
+						}
+					}
+				}
+			case *ast.ValueSpec:
+				for _, id := range x.Names {
+					declared[id.Name] = true
+				}
+			case *ast.TypeSpec:
+				declared[x.Name.Name] = true
+			case *ast.FuncDecl:
+				declared[x.Name.Name] = true
+			case *ast.Field:
+				for _, id := range x.Names {
+					declared[id.Name] = true
+				}
+			case *ast.RangeStmt:
+				for _, e := range []ast.Expr{x.Key, x.Value} {
+					if id, ok := e.(*ast.Ident); ok {
+						declared[id.Name] = true
+					}
+				}
+			case *ast.ImportSpec:
+				path, _ := strconv.Unquote(x.Path.Value)
+				declared[packageName(path)] = true
+				if x.Name != nil {
+					declared[x.Name.Name] = true
+				}
+			}
+			return true
+		})
+	}
+	if len(roots) == 0 {
+		return nil
+	}
+	globals := s.Globals()
+	s.declMu.RLock()
+	var paths []string
+	for name := range roots {
+		if declared[name] || s.imports[name] != "" || s.decls[name] != nil {
+			continue
+		}
+		if _, ok := globals[name]; ok {
+			continue
+		}
+		if path := s.pkgIndex[name]; path != "" {
+			paths = append(paths, path)
+		}
+	}
+	s.declMu.RUnlock()
+	for _, path := range paths {
+		c, err := makeChunk(`import "`+path+`"`, Decls, 0, len(path)+9)
+		if err != nil {
+			return err
+		}
+		if _, err := s.eval(ctx, c.Padded); err != nil {
+			return &Error{Name: "CompileError", Value: fmt.Sprintf("auto-import of %q: %v", path, err)}
+		}
+		s.record(&c)
+	}
+	return nil
 }
 
 // eval runs src, turning any panic that escapes yaegi into an error.
@@ -333,6 +461,10 @@ var reflectPanics = map[string]string{
 	"reflect: array index out of range":                         "index out of range",
 	"reflect: string index out of range":                        "index out of range",
 	"reflect: call of reflect.Value.Call on zero Value":         "call of a nil func value",
+	"reflect: call of reflect.Value.Set on zero Value":          "invalid memory address or nil pointer dereference",
+	"reflect.Value.Call: call of nil function":                  "call of a nil func value",
+	"reflect.MakeSlice: negative len":                           "makeslice: len out of range",
+	"reflect.MakeSlice: len > cap":                              "makeslice: cap out of range",
 }
 
 // sourceTrace renders an error at a cell position with the line and a caret.
@@ -503,12 +635,34 @@ func (s *Session) record(c *Chunk) {
 					return true
 				})
 			}
-			s.decls[name] = &Decl{Kind: kind, Name: name, Decl: sig, Doc: d.Doc.Text(),
+			s.decls[name] = &Decl{Kind: kind, Name: name, Decl: sig, Doc: docFor(c, d.Doc, d.Pos()),
 				Results: d.Type.Results != nil && len(d.Type.Results.List) > 0, source: src(d), callees: callees}
 		case *ast.GenDecl:
+			if d.Doc == nil {
+				if text := docFor(c, nil, d.Pos()); text != "" {
+					d.Doc = &ast.CommentGroup{List: []*ast.Comment{{Text: "// " + text}}}
+				}
+			}
 			s.recordGen(d, src)
 		}
 	}
+}
+
+// docFor returns the doc comment of a declaration at pos. go/parser misses
+// a doc comment on the chunk's first line, where it follows yaegi's
+// "package main;" prefix on the same line, so the comment group ending on
+// the line before pos is taken too.
+func docFor(c *Chunk, doc *ast.CommentGroup, pos token.Pos) string {
+	if doc != nil {
+		return doc.Text()
+	}
+	line := c.Fset.Position(pos).Line
+	for _, cg := range c.File.Comments {
+		if c.Fset.Position(cg.End()).Line == line-1 {
+			return cg.Text()
+		}
+	}
+	return ""
 }
 
 func (s *Session) recordGen(d *ast.GenDecl, src func(ast.Node) string) {

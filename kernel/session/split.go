@@ -123,7 +123,7 @@ func makeChunk(code string, kind Kind, start, end int) (Chunk, error) {
 		prefix, suffix = stmtPrefix, "\n}"
 	}
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "cell.go", prefix+padded+suffix, parser.SkipObjectResolution)
+	f, err := parser.ParseFile(fset, "cell.go", prefix+padded+suffix, parser.SkipObjectResolution|parser.ParseComments)
 	if err != nil {
 		return Chunk{}, syntaxError(err, len(prefix))
 	}
@@ -155,14 +155,33 @@ func units(code string) ([]unit, error) {
 		if scanErr == nil {
 			scanErr = &SyntaxError{Line: pos.Line, Col: pos.Column, Msg: msg}
 		}
-	}, 0)
+	}, scanner.ScanComments)
 	var toks []tok
+	// commentBefore[i] is the offset of the first comment directly before
+	// token i with no token in between, or -1: a doc comment belongs to the
+	// declaration it precedes.
+	var commentBefore []int
+	pending := -1
 	for {
 		pos, t, lit := s.Scan()
 		if t == token.EOF {
 			break
 		}
+		if t == token.COMMENT {
+			if pending < 0 {
+				pending = file.Offset(pos)
+			}
+			continue
+		}
+		if t == token.SEMICOLON && lit == "\n" {
+			// A newline ends a comment block only when a token preceded.
+			toks = append(toks, tok{t, file.Offset(pos), lit})
+			commentBefore = append(commentBefore, -1)
+			continue
+		}
 		toks = append(toks, tok{t, file.Offset(pos), lit})
+		commentBefore = append(commentBefore, pending)
+		pending = -1
 	}
 	if scanErr != nil {
 		return nil, scanErr
@@ -174,7 +193,11 @@ func units(code string) ([]unit, error) {
 		if start < 0 {
 			return
 		}
-		out = append(out, classify(toks[start:endTok], code, toks[start].off, endOff))
+		u := classify(toks[start:endTok], code, toks[start].off, endOff)
+		if c := commentBefore[start]; c >= 0 {
+			u.start = c
+		}
+		out = append(out, u)
 		start = -1
 	}
 	for i, tk := range toks {

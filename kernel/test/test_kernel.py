@@ -24,7 +24,7 @@ class PeerscopeKernelTests(jupyter_kernel_test.KernelTests):
 
     complete_code_samples = ["1+1", 'fmt.Println("x")', "func f() int {\n\treturn 1\n}", "x := []int{1, 2}"]
     incomplete_code_samples = ["func g() {", "for i := 0; i < 3; i++ {", "xs := []int{1,", "s := `raw"]
-    invalid_code_samples = ["x := )", "func (", "1 +* 2"]
+    invalid_code_samples = ["x := )", "}", "x := := 2"]
 
     code_page_something = "?fmt.Println"
 
