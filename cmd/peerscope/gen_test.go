@@ -18,7 +18,7 @@ func runCmd(args ...string) (code int, stdout, stderr string) {
 func TestGenWritesCaptureAndTruth(t *testing.T) {
 	dir := t.TempDir()
 	for _, args := range [][]string{
-		{"gen", "live", "-o", dir, "--duration", "10m", "--peers", "20", "--seed", "5"},
+		{"gen", "live", "-o", dir, "--duration", "10m", "--peers", "20", "--seed", "5", "--flash-crowd", "100,120,4", "--coverage", "0.8"},
 		{"gen", "pps", "-o", dir, "--duration", "300", "--peers", "20", "--format", "pcap"},
 		{"gen", "startup", "-o", dir, "--hosts", "4", "--duration", "60s", "--rule", "pp-lag", "--good-peer", "0.9"},
 		{"gen", "vod", "-o", dir, "--duration", "15m", "--peers", "60"},
@@ -116,6 +116,8 @@ func TestGenErrors(t *testing.T) {
 		{[]string{"gen", "live", "-o", dir, "--duration", "-3"}, "--duration"},
 		{[]string{"gen", "live", "-o", dir, "--format", "erf"}, "unknown capture format"},
 		{[]string{"gen", "vod", "-o", dir, "--hosts", "3"}, "do not apply to vod"},
+		{[]string{"gen", "live", "-o", dir, "--flash-crowd", "100,50"}, "want AT,DURATION,FACTOR"},
+		{[]string{"gen", "live", "-o", dir, "--duration", "600", "--flash-crowd", "500,300,4"}, "inside the capture"},
 	} {
 		code, _, errs := runCmd(c.args...)
 		if code == exitOK || !strings.Contains(errs, c.want) {
