@@ -2,10 +2,12 @@ package dataset
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"net/netip"
 	"os"
 	"strings"
 	"testing"
@@ -276,4 +278,35 @@ func TestForeignStream(t *testing.T) {
 			t.Errorf("foreignStream(%v) = %v, want %v", c.err, got, c.want)
 		}
 	}
+}
+
+// FuzzFrame feeds arbitrary payloads (UDP and TCP, with and without a
+// capture fault) through the normaliser: it must never panic, and every
+// frame must yield exactly one messages row.
+func FuzzFrame(f *testing.F) {
+	for _, v := range loadVectors(f) {
+		b, _ := hex.DecodeString(v.Hex)
+		f.Add(b, false, false)
+	}
+	f.Add([]byte{}, true, true)
+	f.Fuzz(func(t *testing.T, payload []byte, tcp, faulty bool) {
+		n := newNormaliser(Discard{}, Options{BatchRows: 3})
+		fr := &capture.Frame{Packet: 1, TimeNs: 1, SrcIP: netip.MustParseAddr("10.0.0.1"), DstIP: netip.MustParseAddr("::1"),
+			SrcPort: 4004, DstPort: 8008, Transport: capture.UDP, Payload: payload}
+		if tcp {
+			fr.Transport = capture.TCP
+		}
+		if faulty {
+			fr.Err = &capture.StreamError{Offset: int64(len(payload)), Err: capture.ErrStreamGap}
+		}
+		for i := 0; i < 4; i++ {
+			if err := n.frame(fr); err != nil {
+				t.Fatal(err)
+			}
+		}
+		must(t, n.flush())
+		if s := n.summary(capture.Stats{}); s.Rows[Messages] != 4 {
+			t.Fatalf("%d message rows for 4 frames", s.Rows[Messages])
+		}
+	})
 }
