@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"net/netip"
 	"slices"
 	"sort"
 )
@@ -125,18 +126,19 @@ func sampleIdx(idx []int, n int) []int {
 }
 
 // findTypeField searches bytes and byte pairs near the start of the
-// payloads for the field that best explains the message length: the type
-// of a message usually fixes its length or its length class. For a
-// candidate T it computes the information gain IG = H(L) − H(L|T) over the
-// exact payload lengths L, both corrected for small-sample bias
-// (Miller–Madow), and scores IG/H(L). Candidates that are themselves
-// derived from the length (a length field, its low byte, or a byte that is
-// a monotone function of L) are excluded, as are pairs overlapping the magic.
-// Among near-best candidates the coarsest partition wins unless a finer one
-// (more values) gains significantly more: the G statistic 2N·ln2·ΔIG is
-// compared to a χ² bound with the added degrees of freedom (G-test of the
-// nested partitions). Returns nil when nothing explains at least 20 % of the
-// length entropy.
+// payloads for the field that best predicts the message length: the type of
+// a message usually fixes its length or its length class. Each candidate is
+// scored by the held-out log-loss gain of scoreTypeCandidate, relative to
+// the length entropy H(L). Excluded are bytes derived from the length (a
+// length field's low or high byte), bytes bound to senders (a session or
+// peer id predicts lengths when peers differ, but it is not a type), and
+// pairs overlapping the magic or holding a constant zero byte, and bytes
+// of integers that rise within flows (timeDriven). Among
+// near-best candidates the coarsest partition wins. Returns nil when the
+// best held-out gain is below 0.02 bits or 1 % of H(L): a partition that
+// does not generalise loses log-loss on held-out messages, so any clear
+// gain is evidence, even when one type dominates and most of the length
+// entropy lies within it.
 func findTypeField(msgs []Message, idx []int, magicLen int) *TypeField {
 	sample := sampleIdx(idx, 100000)
 	n := len(sample)
@@ -144,16 +146,23 @@ func findTypeField(msgs []Message, idx []int, magicLen int) *TypeField {
 		return nil
 	}
 	lens := make([]int, n)
+	senders := make([]int, n)
+	senderID := map[netip.AddrPort]int{}
 	lenHist := map[int]int{}
 	minLen := math.MaxInt
 	for j, i := range sample {
+		id, ok := senderID[msgs[i].Src]
+		if !ok {
+			id = len(senderID)
+			senderID[msgs[i].Src] = id
+		}
+		senders[j] = id
 		l := len(msgs[i].Payload)
 		lens[j] = l
 		lenHist[l]++
 		minLen = min(minLen, l)
 	}
-	hLRaw := entropyCounts(lenHist, n)
-	hL := hLRaw + mmBias(len(lenHist), n)
+	hL := entropyCounts(lenHist, n)
 	if hL < 0.05 {
 		return nil
 	}
@@ -162,24 +171,26 @@ func findTypeField(msgs []Message, idx []int, magicLen int) *TypeField {
 	constant := make([]bool, limit)
 	vals := make([]int, n)
 	zero := make([]bool, limit)
+	bound := make([]bool, limit)
 	for o := 0; o < limit; o++ {
 		for j, i := range sample {
 			vals[j] = int(msgs[i].Payload[o])
 		}
 		derived[o] = lengthDerivedByte(vals, lens)
+		bound[o] = senderBound(vals, senders)
 		constant[o] = isConstant(vals)
 		zero[o] = constant[o] && vals[0] == 0
 	}
 	var cands []typeCandidate
 	for size := 1; size <= 2; size++ {
 		for o := 0; o+size <= limit; o++ {
-			if size == 1 && (constant[o] || derived[o] || o < magicLen) {
+			if size == 1 && (constant[o] || derived[o] || bound[o] || o < magicLen) {
 				continue
 			}
 			if size == 2 {
 				// A constant zero next to a type byte is more likely the high
 				// byte of a neighbouring field than half of the type code.
-				if derived[o] || derived[o+1] || (constant[o] && constant[o+1]) || zero[o] || zero[o+1] || o < magicLen {
+				if derived[o] || derived[o+1] || bound[o] || bound[o+1] || (constant[o] && constant[o+1]) || zero[o] || zero[o+1] || o < magicLen {
 					continue
 				}
 			}
@@ -191,8 +202,8 @@ func findTypeField(msgs []Message, idx []int, magicLen int) *TypeField {
 				}
 				vals[j] = v
 			}
-			c, ok := scoreTypeCandidate(vals, lens, hLRaw, len(lenHist))
-			if !ok {
+			c, ok := scoreTypeCandidate(vals, lens, hL)
+			if !ok || senderBound(vals, senders) {
 				continue
 			}
 			c.offset, c.size = o, size
@@ -202,15 +213,32 @@ func findTypeField(msgs []Message, idx []int, magicLen int) *TypeField {
 	if len(cands) == 0 {
 		return nil
 	}
-	best := slices.MaxFunc(cands, func(a, b typeCandidate) int { return cmp.Compare(a.score, b.score) })
-	if best.score < 0.05 {
+	// Bytes of a time-driven field (a chunk ID, counter or clock) predict
+	// lengths when traffic changes over time; they are not types.
+	for {
+		best := slices.MaxFunc(cands, func(a, b typeCandidate) int { return cmp.Compare(a.gain, b.gain) })
+		if !timeDriven(msgs, sample, best.offset, best.size) {
+			break
+		}
+		cands = slices.DeleteFunc(cands, func(c typeCandidate) bool {
+			return c.offset == best.offset || c.offset+c.size-1 == best.offset+best.size-1 ||
+				c.offset == best.offset+best.size-1 || c.offset+c.size-1 == best.offset
+		})
+		if len(cands) == 0 {
+			return nil
+		}
+	}
+	best := slices.MaxFunc(cands, func(a, b typeCandidate) int { return cmp.Compare(a.gain, b.gain) })
+	if best.gain < 0.02 || best.score < 0.01 {
 		return nil
 	}
-	// Near-best candidates, coarsest first; a pair ties a byte of the same
-	// partition (a u16 type code with a constant byte), then lower offsets.
+	// Near-best candidates (within a thousandth of a bit, plus 0.1 %): the
+	// coarsest partition, then a pair over a byte of the same partition (a
+	// u16 type code with a constant byte), then the lower offset.
+	tol := 0.001 + 0.001*best.gain
 	var near []typeCandidate
 	for _, c := range cands {
-		if c.score >= best.score-0.05 {
+		if c.gain >= best.gain-tol {
 			near = append(near, c)
 		}
 	}
@@ -225,24 +253,85 @@ func findTypeField(msgs []Message, idx []int, magicLen int) *TypeField {
 		return x.offset < y.offset
 	})
 	chosen := near[0]
-	for _, c := range near[1:] {
-		if c.values <= chosen.values {
-			continue
-		}
-		g := 2 * float64(n) * math.Ln2 * (c.gain - chosen.gain)
-		df := float64((c.values - chosen.values) * max(1, len(lenHist)-1))
-		if g > df+4*math.Sqrt(2*df) {
-			chosen = c
-		}
-	}
 	tf := &TypeField{Offset: chosen.offset, Size: chosen.size, Values: chosen.values, Explained: chosen.score}
 	tf.Type = "u8"
 	if chosen.size == 2 {
 		tf.Type = "u16be"
 	}
-	tf.Evidence = fmt.Sprintf("%d values explain %.0f %% of the length entropy (H(L) = %.2f bits, %d messages sampled); %d candidates scored",
-		chosen.values, 100*chosen.score, hL, n, len(cands))
+	tf.Evidence = fmt.Sprintf("%d values predict the length of held-out messages %.2f bits better than no type (%.0f %% of H(L) = %.2f bits; %d messages sampled, %d candidates scored)",
+		chosen.values, chosen.gain, 100*chosen.score, hL, n, len(cands))
 	return tf
+}
+
+// timeDriven reports whether bytes [o, o+size) belong to a 2- or 4-byte
+// integer (either byte order) that rises within flows: in ≥ 50 % of the
+// consecutive messages of a flow it grows and in ≥ 90 % it does not shrink.
+func timeDriven(msgs []Message, sample []int, o, size int) bool {
+	s := sampleIdx(sample, 20000)
+	for width := 2; width <= 4; width += 2 {
+		for start := o + size - width; start <= o; start++ {
+			if start < 0 {
+				continue
+			}
+			for _, k := range []opKind{opU16LE, opU16BE, opU32LE, opU32BE} {
+				if k.fixedSize() != width {
+					continue
+				}
+				last := map[[2]netip.AddrPort]uint64{}
+				steps, up, down := 0, 0, 0
+				for _, i := range s {
+					m := &msgs[i]
+					v, _, ok := readInt(k, m.Payload, start)
+					if !ok {
+						continue
+					}
+					f := [2]netip.AddrPort{m.Src, m.Dst}
+					if p, seen := last[f]; seen {
+						steps++
+						if v > p {
+							up++
+						} else if v < p {
+							down++
+						}
+					}
+					last[f] = v
+				}
+				if steps >= minMessages && float64(up) >= 0.5*float64(steps) && float64(down) <= 0.1*float64(steps) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// senderBound reports whether values belong to senders rather than to
+// messages: ≥ 90 % of the senders with several messages always send one
+// value, and the values are about as many as the senders (≥ half). Such a
+// field (a session or peer id) explains lengths when peers differ in what
+// they send, but it is not a message type.
+func senderBound(vals, senders []int) bool {
+	first := map[int]int{}
+	multi := map[int]bool{}
+	changed := map[int]bool{}
+	distinct := map[int]struct{}{}
+	for j, v := range vals {
+		s := senders[j]
+		distinct[v] = struct{}{}
+		if f, ok := first[s]; ok {
+			multi[s] = true
+			if f != v {
+				changed[s] = true
+			}
+		} else {
+			first[s] = v
+		}
+	}
+	if len(multi) < 2 {
+		return false
+	}
+	constant := 1 - float64(len(changed))/float64(len(multi))
+	return constant >= 0.9 && 2*len(distinct) >= len(first)
 }
 
 func isConstant(v []int) bool {
@@ -254,46 +343,63 @@ func isConstant(v []int) bool {
 	return true
 }
 
-// scoreTypeCandidate computes the corrected information gain of the values
-// about the lengths. More than 256 values is not a type field.
-func scoreTypeCandidate(vals, lens []int, hLRaw float64, distinctL int) (typeCandidate, bool) {
+// scoreTypeCandidate measures how well the values predict the length of
+// messages they were not fitted on: the conditional length distributions
+// P(L | v) are estimated on the even-numbered sampled messages and scored
+// by log-loss on the odd-numbered ones, against the marginal P(L) fitted on
+// the same half. Both are smoothed: P(L) by add-½ over the lengths seen,
+// P(L | v) by a Dirichlet prior of weight 1 centred on P(L), so a value
+// seen once predicts little more than the marginal. gain is the mean
+// held-out reduction of log-loss in bits: positive only when the partition
+// generalises, negative for values that merely shatter a sparse sample
+// (a plug-in information gain is biased upwards exactly there). More than
+// 256 values is not a type field.
+func scoreTypeCandidate(vals, lens []int, hL float64) (typeCandidate, bool) {
 	n := len(vals)
 	byVal := map[int]map[int]int{}
-	for j, v := range vals {
+	nVal := map[int]int{}
+	marg := map[int]int{}
+	nA := 0
+	distinct := map[int]struct{}{}
+	for j := 0; j < n; j++ {
+		distinct[vals[j]] = struct{}{}
+		if len(distinct) > 256 {
+			return typeCandidate{}, false
+		}
+		if j%2 == 1 {
+			continue
+		}
+		v, l := vals[j], lens[j]
 		h := byVal[v]
 		if h == nil {
-			if len(byVal) >= 256 {
-				return typeCandidate{}, false
-			}
 			h = map[int]int{}
 			byVal[v] = h
 		}
-		h[lens[j]]++
+		h[l]++
+		nVal[v]++
+		marg[l]++
+		nA++
 	}
-	if len(byVal) < 2 {
+	if len(distinct) < 2 {
 		return typeCandidate{}, false
 	}
-	var hCondRaw, bias float64
-	for _, h := range byVal {
-		m := 0
-		for _, c := range h {
-			m += c
-		}
-		hCondRaw += float64(m) / float64(n) * entropyCounts(h, m)
-		bias += mmBias(len(h), n)
+	k := float64(len(marg) + 1) // lengths seen, plus one for the unseen
+	pMarg := func(l int) float64 { return (float64(marg[l]) + 0.5) / (float64(nA) + 0.5*k) }
+	var loss, lossMarg float64
+	nB := 0
+	for j := 1; j < n; j += 2 {
+		v, l := vals[j], lens[j]
+		pm := pMarg(l)
+		pc := (float64(byVal[v][l]) + pm) / (float64(nVal[v]) + 1)
+		loss -= math.Log2(pc)
+		lossMarg -= math.Log2(pm)
+		nB++
 	}
-	// G-test of independence between value and length: G = 2N·ln2·IG
-	// (plug-in IG, bits) is χ²-distributed with (d−1)(k−1) degrees of
-	// freedom under independence; demand a gain far beyond it (mean + 4
-	// standard deviations), which rejects values that merely shatter a
-	// small sample.
-	df := float64((len(byVal) - 1) * max(1, distinctL-1))
-	if g := 2 * float64(n) * math.Ln2 * (hLRaw - hCondRaw); g <= df+4*math.Sqrt(2*df) {
+	if nB == 0 {
 		return typeCandidate{}, false
 	}
-	hL := hLRaw + mmBias(distinctL, n)
-	gain := hL - (hCondRaw + bias)
-	return typeCandidate{values: len(byVal), gain: gain, score: gain / hL}, true
+	gain := (lossMarg - loss) / float64(nB)
+	return typeCandidate{values: len(distinct), gain: gain, score: gain / hL}, true
 }
 
 // lengthDerivedByte reports whether a byte is computed from the payload
@@ -318,8 +424,37 @@ func lengthDerivedByte(vals, lens []int) bool {
 	for j := range vals {
 		d[j] = float64(lens[j] - 256*vals[j])
 	}
-	slices.Sort(d)
-	return quantile(d, 0.975)-quantile(d, 0.025) < 256
+	sorted := slices.Clone(d)
+	slices.Sort(sorted)
+	lo := quantile(sorted, 0.025)
+	if quantile(sorted, 0.975)-lo >= 256 {
+		return false
+	}
+	// When one value dominates, the window test has no power: the other
+	// values must fall in the window too.
+	mode := modeOf(vals)
+	other, inside := 0, 0
+	for j, v := range vals {
+		if v != mode {
+			other++
+			if d[j] >= lo && d[j] < lo+256 {
+				inside++
+			}
+		}
+	}
+	return other == 0 || float64(inside) >= 0.8*float64(other)
+}
+
+func modeOf(v []int) int {
+	count := map[int]int{}
+	best, mode := 0, 0
+	for _, x := range v {
+		count[x]++
+		if count[x] > best {
+			best, mode = count[x], x
+		}
+	}
+	return mode
 }
 
 // clusterKey names a cluster of messages without a type field: an exact

@@ -416,8 +416,18 @@ func (c *fieldCtx) guidWindow(o int, group bool) (Candidate, bool) {
 			shared++
 		}
 	}
-	constant := 0 // senders with exactly one value
-	for _, ps := range perSender {
+	// Constancy within a sender is only observable for senders with
+	// several messages.
+	msgsOf := map[int32]int{}
+	for j := range c.idx {
+		msgsOf[c.sender[j]]++
+	}
+	constant, multi := 0, 0
+	for s, ps := range perSender {
+		if msgsOf[s] < 2 {
+			continue
+		}
+		multi++
 		if len(ps) == 1 {
 			constant++
 		}
@@ -428,10 +438,11 @@ func (c *fieldCtx) guidWindow(o int, group bool) (Candidate, bool) {
 		stats["shared"] = float64(shared)
 		return Candidate{Name: "channel", Role: RoleChannel, Offset: o, Size: 16, Type: "guid", Score: 1, Group: group, Stats: stats,
 			Evidence: fmt.Sprintf("16-byte identifier with %d value(s) repeated over %d messages from %d senders", k, c.n, c.nSenders)}, true
-	case c.nSenders >= 2 && float64(constant) >= 0.9*float64(c.nSenders) && float64(k) >= 0.8*float64(c.nSenders) && shared <= k/10:
-		stats["constant_per_sender"] = float64(constant) / float64(c.nSenders)
-		return Candidate{Name: "peer_id", Role: RolePeerID, Offset: o, Size: 16, Type: "guid", Score: float64(constant) / float64(c.nSenders), Group: group, Stats: stats,
-			Evidence: fmt.Sprintf("16-byte identifier, one value per sender: %d values for %d senders, constant within %.0f %% of senders", k, c.nSenders, 100*float64(constant)/float64(c.nSenders))}, true
+	case multi >= 1 && float64(constant) >= 0.9*float64(multi) && float64(k) >= 0.8*float64(c.nSenders) && shared <= k/10:
+		share := float64(constant) / float64(multi)
+		stats["constant_per_sender"] = share
+		return Candidate{Name: "peer_id", Role: RolePeerID, Offset: o, Size: 16, Type: "guid", Score: share, Group: group, Stats: stats,
+			Evidence: fmt.Sprintf("16-byte identifier, one value per sender: %d values for %d senders, constant within %.0f %% of the %d senders with several messages", k, c.nSenders, 100*share, multi)}, true
 	}
 	return Candidate{}, false
 }
@@ -466,7 +477,7 @@ func (c *fieldCtx) senderID(o int, buf []uint64) (Candidate, bool) {
 			}
 			owners[v][s] = struct{}{}
 		}
-		if len(multi) == 0 {
+		if len(multi) < 2 {
 			continue
 		}
 		constShare := 1 - float64(len(changed))/float64(len(multi))

@@ -163,6 +163,9 @@ func inferGroup(msgs []Message, idx []int, obs *observed, opt Options) (*Group, 
 		o += c.Size - 1
 	}
 	slices.SortFunc(g.Header, func(a, b Candidate) int { return cmp.Compare(a.Offset, b.Offset) })
+	for i := range g.Header {
+		finiteStats(g.Header[i].Stats)
+	}
 
 	// Clusters.
 	byKey := map[string][]int{}
@@ -352,6 +355,9 @@ func inferCluster(msgs []Message, idx []int, obs *observed, opt Options, g *Grou
 	}
 	slices.SortStableFunc(fields, func(a, b Candidate) int { return cmp.Compare(a.Offset, b.Offset) })
 	uniqueNames(fields)
+	for i := range fields {
+		finiteStats(fields[i].Stats)
+	}
 	cl.Fields = fields
 	cl.Format = proposeFormat(fields, fixedEnd, cl.MinLen != cl.MaxLen && tail == nil)
 	return cl
@@ -427,6 +433,16 @@ func (c *fieldCtx) scanAt(o, end int, buf []uint64, stats []OffsetStat) (Candida
 		}
 	}
 	return Candidate{}, false
+}
+
+// finiteStats drops NaN and infinite statistics (an undefined spread, a
+// level of zero): JSON cannot carry them and they carry no evidence.
+func finiteStats(m map[string]float64) {
+	for k, v := range m {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			delete(m, k)
+		}
+	}
 }
 
 // uniqueNames suffixes repeated names with the field's offset.
