@@ -19,6 +19,7 @@ import (
 //	normal       N(A, B²) (mean A, standard deviation B)
 //	lognormal    exp(N(A, B²)) (A, B are the log's mean and sd); mean e^(A+B²/2)
 //	exponential  Exp with mean A
+//	weibull      Weibull with shape A and scale B: F(x) = 1 − exp(−(x/B)^A)
 //	poisson      Poisson with mean A (integer values)
 //	discrete     Values[i] with probability Weights[i]/ΣWeights
 //	mixture      Parts[i] with probability Weights[i]/ΣWeights
@@ -51,6 +52,10 @@ func Normal(mean, sd float64) Dist { return Dist{Kind: "normal", A: mean, B: sd}
 
 // Exponential returns the exponential law with the given mean.
 func Exponential(mean float64) Dist { return Dist{Kind: "exponential", A: mean} }
+
+// Weibull returns the Weibull law with the given shape and scale (a common
+// session-length law in P2P churn studies).
+func Weibull(shape, scale float64) Dist { return Dist{Kind: "weibull", A: shape, B: scale} }
 
 // Poisson returns the Poisson law with the given mean.
 func Poisson(mean float64) Dist { return Dist{Kind: "poisson", A: mean} }
@@ -114,6 +119,10 @@ func (d Dist) Validate(name string) error {
 		if d.A <= 0 {
 			return bad("mean must be positive, got %g", d.A)
 		}
+	case "weibull":
+		if d.A <= 0 || d.B <= 0 {
+			return bad("shape and scale must be positive, got %g and %g", d.A, d.B)
+		}
 	case "discrete":
 		if len(d.Values) == 0 || len(d.Values) != len(d.Weights) {
 			return bad("needs as many weights as values (at least one), got %d values and %d weights", len(d.Values), len(d.Weights))
@@ -139,7 +148,7 @@ func (d Dist) Validate(name string) error {
 	case "":
 		return fmt.Errorf("%s: distribution kind missing", name)
 	default:
-		return fmt.Errorf("%s: unknown distribution kind %q (want const, uniform, normal, lognormal, exponential, poisson, discrete or mixture)", name, d.Kind)
+		return fmt.Errorf("%s: unknown distribution kind %q (want const, uniform, normal, lognormal, exponential, weibull, poisson, discrete or mixture)", name, d.Kind)
 	}
 	if d.Bounded {
 		if d.Max < d.Min {
@@ -179,7 +188,7 @@ func (d Dist) Support() (lo, hi float64) {
 		if d.B == 0 {
 			lo, hi = d.A, d.A
 		}
-	case "lognormal", "exponential", "poisson":
+	case "lognormal", "exponential", "weibull", "poisson":
 		lo, hi = 0, math.Inf(1)
 	case "discrete":
 		lo, hi = slices.Min(d.Values), slices.Max(d.Values)
@@ -224,6 +233,8 @@ func (d Dist) raw(r *rand.Rand) float64 {
 		return math.Exp(d.A + d.B*r.NormFloat64())
 	case "exponential":
 		return d.A * r.ExpFloat64()
+	case "weibull":
+		return d.B * math.Pow(r.ExpFloat64(), 1/d.A)
 	case "poisson":
 		return float64(poisson(r, d.A))
 	case "discrete":
@@ -235,7 +246,7 @@ func (d Dist) raw(r *rand.Rand) float64 {
 }
 
 // Quantile returns the u-quantile for the kinds with a closed-form inverse
-// (const, uniform, normal, lognormal, exponential; Shift included, no
+// (const, uniform, normal, lognormal, exponential, weibull; Shift included, no
 // truncation). Hash-driven per-chunk draws use it so that a chunk's fate
 // needs no generator state.
 func (d Dist) Quantile(u float64) float64 {
@@ -251,6 +262,8 @@ func (d Dist) Quantile(u float64) float64 {
 		x = math.Exp(d.A + d.B*math.Sqrt2*math.Erfinv(2*u-1))
 	case "exponential":
 		x = -d.A * math.Log1p(-u)
+	case "weibull":
+		x = d.B * math.Pow(-math.Log1p(-u), 1/d.A)
 	default:
 		return math.NaN()
 	}
@@ -260,7 +273,7 @@ func (d Dist) Quantile(u float64) float64 {
 // hasQuantile tells whether Quantile is defined for d.
 func (d Dist) hasQuantile() bool {
 	switch d.Kind {
-	case "const", "uniform", "normal", "lognormal", "exponential":
+	case "const", "uniform", "normal", "lognormal", "exponential", "weibull":
 		return !d.Bounded
 	}
 	return false
@@ -318,6 +331,11 @@ func (d Dist) rawCDF(x float64) float64 {
 			return 0
 		}
 		return -math.Expm1(-x / d.A)
+	case "weibull":
+		if x <= 0 {
+			return 0
+		}
+		return -math.Expm1(-math.Pow(x/d.B, d.A))
 	case "poisson":
 		if x < 0 {
 			return 0
@@ -370,6 +388,8 @@ func (d Dist) Mean() float64 {
 		m = math.Exp(d.A + d.B*d.B/2)
 	case "exponential", "poisson":
 		m = d.A
+	case "weibull":
+		m = d.B * math.Gamma(1+1/d.A)
 	case "discrete":
 		tot := 0.0
 		for i, v := range d.Values {

@@ -21,6 +21,7 @@ func TestDistSampleMatchesCDF(t *testing.T) {
 		{"exponential shifted", Exponential(0.4475).Shifted(0.02)},
 		{"mixture", Mixture([]float64{0.9, 0.1}, Uniform(0.004, 0.02), Exponential(0.4475).Shifted(0.02))},
 		{"truncated lognormal", LogNormalMean(1800, 1).Truncated(30, 6*3600)},
+		{"weibull", Weibull(0.6, 1200)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if err := c.d.Validate(c.name); err != nil {
@@ -67,7 +68,7 @@ func TestDistDiscreteKinds(t *testing.T) {
 }
 
 func TestDistQuantileInvertsCDF(t *testing.T) {
-	for _, d := range []Dist{Uniform(1, 3), Normal(2, 0.5), LogNormalMean(3, 0.7), Exponential(2).Shifted(1), Const(4)} {
+	for _, d := range []Dist{Uniform(1, 3), Normal(2, 0.5), LogNormalMean(3, 0.7), Exponential(2).Shifted(1), Weibull(1.5, 3), Const(4)} {
 		for _, u := range []float64{0.01, 0.3, 0.5, 0.9, 0.999} {
 			x := d.Quantile(u)
 			if d.Kind == "const" {
@@ -106,6 +107,7 @@ func TestDistValidateErrors(t *testing.T) {
 		{Normal(0, -1), "negative standard deviation"},
 		{Exponential(-2), "mean must be positive"},
 		{Poisson(0), "mean must be positive"},
+		{Weibull(0, 10), "shape and scale must be positive"},
 		{Discrete([]float64{1, 2}, []float64{1}), "as many weights as values"},
 		{Discrete([]float64{1}, []float64{-1}), "non-negative"},
 		{Mixture([]float64{1}, Dist{Kind: "nope"}), "parts[0]"},

@@ -57,7 +57,7 @@ func (b *BufferConfig) validate(name string) error {
 		return fmt.Errorf("%s.miss_prob: a miss probability must stay below 1 (support reaches %g)", name, hi)
 	}
 	if !b.FetchDelay.hasQuantile() {
-		return fmt.Errorf("%s.fetch_delay_s: kind %q (bounded=%v) has no closed-form quantile; use const, uniform, normal, lognormal or exponential without bounds", name, b.FetchDelay.Kind, b.FetchDelay.Bounded)
+		return fmt.Errorf("%s.fetch_delay_s: kind %q (bounded=%v) has no closed-form quantile; use const, uniform, normal, lognormal, exponential or weibull without bounds", name, b.FetchDelay.Kind, b.FetchDelay.Bounded)
 	}
 	if b.ChunkBytes <= 0 {
 		return fmt.Errorf("%s.chunk_bytes: must be positive, got %d", name, b.ChunkBytes)
