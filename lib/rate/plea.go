@@ -122,6 +122,24 @@ func (r Rates) RateAt(t float64) (float64, bool) {
 	return s[len(s)-1].Rate, true
 }
 
+// ServiceAt returns the fitted service curve at t: the line of the segment
+// covering t (the first or last segment outside their span), and false when
+// there are no segments. Unlike the PLEA envelope, which bridges a rate
+// increase with a chord about Δ long, the segments' lines meet at the
+// resets, so this is the estimate of s(t) to use away from the data.
+func (r Rates) ServiceAt(t float64) (float64, bool) {
+	s := r.Segments
+	if len(s) == 0 {
+		return 0, false
+	}
+	for i := range s {
+		if t < s[i].T1 || i == len(s)-1 {
+			return s[i].Intercept + s[i].Rate*t, true
+		}
+	}
+	return 0, false
+}
+
 // RateResets extracts the reset times {t_k} and rates {r_k} from PLEA
 // envelope vertices v (as returned by PLEA with the same Δ): the turning
 // points and slopes of the piecewise line.
