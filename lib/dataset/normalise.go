@@ -37,8 +37,10 @@ type normaliser struct {
 	hss  *handshakesBuilder
 	crs  *chunkRequestsBuilder
 
-	src, dst  addrText
+	addrs     addrCache
 	chanBuf   []byte
+	lastChan  wire.GUID // the guid chanBuf holds in hex, valid when chanHex
+	chanHex   bool
 	hexBuf    []byte
 	ipBuf     []byte
 	bitsBuf   []byte
@@ -58,26 +60,49 @@ type typeKey struct {
 	ok  bool // the header was read, so the type is meaningful
 }
 
-// addrText caches the text of the last address seen at one end of a frame:
-// captures are bursts between few endpoints, so most frames reuse it.
+// addrText holds the text of one end of the current frame.
 type addrText struct {
-	ap       netip.AddrPort
-	ip, full []byte // "ip" and "ip:port" (IPv6 in brackets)
+	ip, full []byte // "ip" and "ip:port" (IPv6 in brackets); empty when the address is unknown
 }
 
-func (a *addrText) set(ip netip.Addr, port uint16) {
+// addrCache remembers the text of the endpoints seen lately: a capture is
+// traffic among a bounded set of peers, and formatting an address costs more
+// than finding it again. It is emptied when it reaches addrCacheMax entries.
+type addrCache struct {
+	idx   map[netip.AddrPort]int32
+	texts []addrText
+	arena []byte
+}
+
+const addrCacheMax = 1 << 14
+
+func (c *addrCache) lookup(ip netip.Addr, port uint16) addrText {
 	ap := netip.AddrPortFrom(ip, port)
-	if ap == a.ap && a.full != nil {
-		return
+	if i, ok := c.idx[ap]; ok {
+		return c.texts[i]
 	}
-	a.ap = ap
-	a.ip, a.full = a.ip[:0], a.full[:0]
-	if !ip.IsValid() {
-		a.full = a.full[:0:0] // non-nil and empty: a known absent address
-		return
+	if c.idx == nil || len(c.texts) >= addrCacheMax {
+		c.idx = make(map[netip.AddrPort]int32, 256)
+		c.texts = c.texts[:0]
+		// Texts handed out earlier alias the old arena, which stays valid
+		// for as long as they are used: start a new one rather than reuse it.
+		c.arena = make([]byte, 0, 64<<10)
 	}
-	a.ip = ip.AppendTo(a.ip)
-	a.full = ap.AppendTo(a.full)
+	var t addrText
+	if ip.IsValid() {
+		if cap(c.arena)-len(c.arena) < 64 {
+			c.arena = make([]byte, 0, 64<<10)
+		}
+		start := len(c.arena)
+		c.arena = ip.AppendTo(c.arena)
+		t.ip = c.arena[start:len(c.arena):len(c.arena)]
+		start = len(c.arena)
+		c.arena = ap.AppendTo(c.arena)
+		t.full = c.arena[start:len(c.arena):len(c.arena)]
+	}
+	c.idx[ap] = int32(len(c.texts))
+	c.texts = append(c.texts, t)
+	return t
 }
 
 func newNormaliser(sink Sink, opts Options) *normaliser {
@@ -152,10 +177,9 @@ func (n *normaliser) frame(fr *capture.Frame) error {
 	n.frames++
 	f := &n.f
 	f.timeNs, f.packet = fr.TimeNs, fr.Packet
-	n.src.set(fr.SrcIP, fr.SrcPort)
-	n.dst.set(fr.DstIP, fr.DstPort)
-	f.srcIP, f.dstIP = n.src.ip, n.dst.ip
-	f.sender, f.receiver = n.src.full, n.dst.full
+	src, dst := n.addrs.lookup(fr.SrcIP, fr.SrcPort), n.addrs.lookup(fr.DstIP, fr.DstPort)
+	f.srcIP, f.dstIP = src.ip, dst.ip
+	f.sender, f.receiver = src.full, dst.full
 	f.srcPort, f.dstPort = int32(fr.SrcPort), int32(fr.DstPort)
 	f.transport = fr.Transport.String()
 
@@ -186,10 +210,14 @@ func (n *normaliser) frame(fr *capture.Frame) error {
 	f.channel = nil
 	switch {
 	case d.System == wire.SystemPPL && d.Body != nil:
-		n.chanBuf = d.Channel.AppendHex(n.chanBuf[:0])
+		if !n.chanHex || d.Channel != n.lastChan {
+			n.chanBuf = d.Channel.AppendHex(n.chanBuf[:0])
+			n.lastChan, n.chanHex = d.Channel, true
+		}
 		f.channel = n.chanBuf
 	case d.System == wire.SystemPPS && d.Body != nil:
 		n.chanBuf = strconv.AppendUint(n.chanBuf[:0], uint64(d.PPSChannel), 10)
+		n.chanHex = false
 		f.channel = n.chanBuf
 	}
 	var errText, raw []byte
