@@ -16,19 +16,20 @@ type TypeField struct {
 	Size   int    `json:"size"` // 1 or 2
 	Type   string `json:"type"` // "u8" or "u16be"
 	Values int    `json:"values"`
-	// Explained is the share of the length entropy the field explains,
-	// (H(L) − H(L|T)) / H(L) with Miller–Madow corrected plug-in entropies.
+	// Gain is the held-out log-loss reduction in bits per message when the
+	// length is predicted from the field (see scoreTypeCandidate), and
+	// Explained the same relative to the length entropy H(L).
+	Gain      float64 `json:"gain_bits"`
 	Explained float64 `json:"explained"`
 	Evidence  string  `json:"evidence"`
 }
 
 // typeCandidate is one byte or byte pair scored as a possible type field.
 type typeCandidate struct {
-	offset, size  int
-	values        int
-	gain          float64 // corrected information gain about the length, bits
-	score         float64 // gain / H(L)
-	pairWithMagic bool
+	offset, size int
+	values       int
+	gain         float64 // held-out log-loss gain about the length, bits
+	score        float64 // gain / H(L)
 }
 
 // groupKey groups messages of one protocol: the transport and the
@@ -253,7 +254,7 @@ func findTypeField(msgs []Message, idx []int, magicLen int) *TypeField {
 		return x.offset < y.offset
 	})
 	chosen := near[0]
-	tf := &TypeField{Offset: chosen.offset, Size: chosen.size, Values: chosen.values, Explained: chosen.score}
+	tf := &TypeField{Offset: chosen.offset, Size: chosen.size, Values: chosen.values, Gain: chosen.gain, Explained: chosen.score}
 	tf.Type = "u8"
 	if chosen.size == 2 {
 		tf.Type = "u16be"

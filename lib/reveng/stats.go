@@ -154,12 +154,3 @@ func quantile(sorted []float64, q float64) float64 {
 	frac := pos - float64(lo)
 	return sorted[lo]*(1-frac) + sorted[lo+1]*frac
 }
-
-// mmBias is the Miller–Madow bias of a plug-in entropy estimate, in bits:
-// (k − 1) / (2 N ln 2) for k occupied cells out of N samples (Miller 1955).
-func mmBias(k, n int) float64 {
-	if n == 0 || k <= 1 {
-		return 0
-	}
-	return float64(k-1) / (2 * float64(n) * math.Ln2)
-}
