@@ -162,6 +162,10 @@ type vodPeer struct {
 	covered  bool
 	sent     int
 	lastWI   int
+	lastOnes int
+	lastRuns int
+	zeroSeen bool // an all-zero bitfield was sent
+	grewSeen bool // ones increased between two consecutive bitfields sent
 	firstObs int64
 	lastObs  int64
 }
@@ -423,6 +427,12 @@ func (m *VoD) fire(ev event, q *eventQueue) error {
 		m.bf = m.bitfield(p, t, m.bf)
 		L := m.lengths[p.ch]
 		p.lastWI = wire.WatchingIndex(m.bf, L)
+		ones := wire.Ones(m.bf, L)
+		if p.sent > 1 && ones > p.lastOnes {
+			p.grewSeen = true
+		}
+		p.zeroSeen = p.zeroSeen || ones == 0
+		p.lastOnes, p.lastRuns = ones, wire.Runs(m.bf, L, 0)
 		m.bfb = wire.VoDBitfieldBody{Width: uint16(L), Bitmap: m.bf}
 		m.buf = wire.AppendPPL(m.buf[:0], movie, wire.VoDBitfield, &m.bfb)
 		if err := m.em.send(t, p.ep, m.crawler, UDP, m.buf); err != nil {
@@ -502,27 +512,34 @@ type VoDChannelTruth struct {
 
 // VoDPeerTruth is one VoD peer's realised parameters.
 type VoDPeerTruth struct {
-	Index     int           `json:"index"`
-	Channel   int           `json:"channel"`
-	Addr      string        `json:"addr"`
-	PeerID    string        `json:"peer_id"`
-	Role      string        `json:"role"`
-	Acts      string        `json:"acts_as"` // a Zpeer's behaviour before its wipe; = role otherwise
-	Mode      string        `json:"mode"`
-	WI        int           `json:"wi"`        // final watching index
-	Runs      int           `json:"runs"`      // runs of ones in the final bitfield
-	OnesStart int           `json:"ones_join"` // ones when joining
-	OnesEnd   int           `json:"ones_leave"`
-	Join      float64       `json:"join_s"`
-	Leave     float64       `json:"leave_s"`
-	Online    float64       `json:"online_s"`
-	ZeroAt    float64       `json:"zero_at_s,omitempty"`
-	Covered   bool          `json:"covered"`
-	Bitfields int           `json:"bitfields"` // answers to the crawler (channel movie)
-	FirstSeen float64       `json:"first_seen_s,omitempty"`
-	LastSeen  float64       `json:"last_seen_s,omitempty"`
-	LastWI    int           `json:"last_seen_wi"`
-	Cached    []CachedTruth `json:"cached,omitempty"`
+	Index     int     `json:"index"`
+	Channel   int     `json:"channel"`
+	Addr      string  `json:"addr"`
+	PeerID    string  `json:"peer_id"`
+	Role      string  `json:"role"`
+	Acts      string  `json:"acts_as"` // a Zpeer's behaviour before its wipe; = role otherwise
+	Mode      string  `json:"mode"`
+	WI        int     `json:"wi"`        // final watching index
+	Runs      int     `json:"runs"`      // runs of ones in the final bitfield
+	OnesStart int     `json:"ones_join"` // ones when joining
+	OnesEnd   int     `json:"ones_leave"`
+	Join      float64 `json:"join_s"`
+	Leave     float64 `json:"leave_s"`
+	Online    float64 `json:"online_s"`
+	ZeroAt    float64 `json:"zero_at_s,omitempty"`
+	Covered   bool    `json:"covered"`
+	Bitfields int     `json:"bitfields"` // answers to the crawler (channel movie)
+	FirstSeen float64 `json:"first_seen_s,omitempty"`
+	LastSeen  float64 `json:"last_seen_s,omitempty"`
+	LastWI    int     `json:"last_seen_wi"`
+	// What the crawler could see (facts, not a classification): an
+	// all-zero bitfield, an increase of ones between consecutive
+	// bitfields, and the runs of the last bitfield. A Zpeer wiped after
+	// its last snapshot, or a watcher seen once, looks like a contributor.
+	ZeroSeen bool          `json:"zero_seen"`
+	GrewSeen bool          `json:"ones_increased_seen"`
+	LastRuns int           `json:"last_seen_runs"`
+	Cached   []CachedTruth `json:"cached,omitempty"`
 }
 
 // CachedTruth is another movie a peer shares.
@@ -552,7 +569,7 @@ func (m *VoD) truth(nz NoiseTruth) *VoDTruth {
 		pt := VoDPeerTruth{Index: p.idx, Channel: p.ch, Addr: p.ep.String(), PeerID: p.id.String(), Role: p.role, Acts: p.acts,
 			Mode: p.mode, WI: p.wi, Runs: wire.Runs(final, L, 0), OnesStart: p.n0, OnesEnd: len(p.order),
 			Join: seconds(p.join), Leave: seconds(p.leave), Online: seconds(p.leave - p.join), Covered: p.covered,
-			Bitfields: max(p.sent, 0), LastWI: p.lastWI}
+			Bitfields: max(p.sent, 0), LastWI: p.lastWI, ZeroSeen: p.zeroSeen, GrewSeen: p.grewSeen, LastRuns: p.lastRuns}
 		if p.acts == RoleContributor {
 			pt.OnesStart = len(p.order)
 		}

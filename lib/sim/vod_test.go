@@ -192,6 +192,13 @@ func TestVoDRoundTrip(t *testing.T) {
 			}
 			continue
 		}
+		grewSeen := false
+		for k := 1; k < len(x.ones); k++ {
+			grewSeen = grewSeen || x.ones[k] > x.ones[k-1]
+		}
+		if x.zero != p.ZeroSeen || grewSeen != p.GrewSeen {
+			t.Fatalf("peer %s: capture shows zero=%v grew=%v, truth %v %v", p.Addr, x.zero, grewSeen, p.ZeroSeen, p.GrewSeen)
+		}
 		if len(x.ones) != p.Bitfields || x.lastSet != p.LastWI {
 			t.Fatalf("peer %s: %d bitfields (last WI %d), truth %d (%d)", p.Addr, len(x.ones), x.lastSet, p.Bitfields, p.LastWI)
 		}
