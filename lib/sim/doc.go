@@ -37,8 +37,9 @@
 //
 // Randomness: each entity draws from its own math/rand/v2 PCG stream keyed
 // by (seed, kind, index), and per-chunk fates from a splitmix64 hash, so the
-// same seed gives the same bytes and the state of any peer at any time can
-// be recomputed (Live.BufferMapAt, Startup.NeighbourBufferMapAt,
+// same seed gives the same bytes (on the same GOARCH: the Go spec lets other
+// architectures fuse floating-point multiply-adds, which may move a value by
+// one ulp) and the state of any peer at any time can be recomputed (Live.BufferMapAt, Startup.NeighbourBufferMapAt,
 // VoD.BitfieldAt) — which is how the tests check that captured buffer maps
 // equal the simulated state.
 package sim
