@@ -51,7 +51,9 @@ type Options struct {
 // Kernel is a running kernel.
 type Kernel struct {
 	srv   *protocol.Server
-	sess  *session.Session
+	sess      *session.Session
+	sessErr   error
+	sessReady chan struct{} // closed when sess (or sessErr) is set
 	comms *comm.Manager
 	hist  *history
 	log   *log.Logger
@@ -126,14 +128,22 @@ func Run(connFile string, opts Options) error {
 	if !opts.CaptureFDs {
 		cellOut, cellErr = streamWriter{k, "stdout"}, streamWriter{k, "stderr"}
 	}
-	k.sess, err = session.New(session.Options{
-		Stdout: cellOut, Stderr: cellErr, Stdin: &stdinReader{k: k},
-		Symbols: []interp.Exports{withAliases(symbols.Symbols)},
-		Imports: []string{`import "github.com/peerscope/peerscope/kernel/display"`},
-	})
-	if err != nil {
-		return err
-	}
+	// The interpreter starts in the background (≈0.1 s cold): kernel_info,
+	// history and comm_info are answered meanwhile, and requests that need
+	// the session wait for it.
+	k.sessReady = make(chan struct{})
+	go func() {
+		defer close(k.sessReady)
+		k.sess, k.sessErr = session.New(session.Options{
+			Stdout: cellOut, Stderr: cellErr, Stdin: &stdinReader{k: k},
+			Symbols: []interp.Exports{withAliases(symbols.Symbols)},
+			Imports: []string{`import "github.com/peerscope/peerscope/kernel/display"`},
+		})
+		if k.sessErr != nil {
+			k.log.Printf("starting the interpreter: %v", k.sessErr)
+			k.doneOnce.Do(func() { close(k.done) })
+		}
+	}()
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT)
@@ -147,6 +157,9 @@ func Run(connFile string, opts Options) error {
 	go k.serveControl()
 	go k.serveShell()
 	<-k.done
+	if k.sessErr != nil {
+		return k.sessErr
+	}
 	k.flush()
 	// Let the shutdown reply leave before the sockets close.
 	time.Sleep(50 * time.Millisecond)
@@ -198,6 +211,13 @@ func (k *Kernel) handle(m *protocol.Message) {
 	k.status(m, "busy")
 	defer k.status(m, "idle")
 	var err error
+	switch m.Type() {
+	case "execute_request", "complete_request", "inspect_request":
+		<-k.sessReady
+		if k.sessErr != nil {
+			return
+		}
+	}
 	switch m.Type() {
 	case "kernel_info_request":
 		err = k.srv.Reply(m, "kernel_info_reply", kernelInfo())

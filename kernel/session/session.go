@@ -24,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
@@ -261,6 +262,19 @@ func (s *Session) Execute(ctx context.Context, code string) (Result, error) {
 	return res, nil
 }
 
+// forgetRoots empties yaegi's interp.roots. yaegi v0.16.1 appends the AST
+// root of every evaluated source to that unexported slice, which only its
+// debugger reads (interp/debugger.go); in a long notebook session that
+// retains every cell's syntax tree (≈3 KB per cell, measured). The session
+// never uses the debugger, so the slice is cleared through reflection.
+func (s *Session) forgetRoots() {
+	f := reflect.ValueOf(s.in).Elem().FieldByName("roots")
+	if !f.IsValid() || f.Kind() != reflect.Slice {
+		return
+	}
+	reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().SetZero()
+}
+
 // indexPackages maps each package name to its import path, for
 // auto-import. A name shared by several packages goes to the standard
 // library one, else to none (ambiguous). Short aliases ("peerscope/…") and
@@ -385,6 +399,7 @@ func (s *Session) autoImport(ctx context.Context, chunks []Chunk) error {
 
 // eval runs src, turning any panic that escapes yaegi into an error.
 func (s *Session) eval(ctx context.Context, src string) (v reflect.Value, err error) {
+	defer s.forgetRoots()
 	defer func() {
 		if r := recover(); r != nil {
 			err = interp.Panic{Value: r}

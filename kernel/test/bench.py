@@ -1,0 +1,245 @@
+"""Front-end benchmarks of the peerscope kernel against Debian's ipykernel,
+through real ZeroMQ sockets (pyzmq + jupyter_client's Session for signing):
+
+  startup      process launch → first kernel_info_reply
+  execute      trivial execute_request → execute_reply (and → status idle)
+  complete     first complete_request on a fresh kernel → reply
+  rss          resident memory after 1,000 and 10,000 executes (peerscope)
+  heartbeat    ping → echo latency while a CPU-bound cell runs
+
+Usage: bench.py PEERSCOPE_BINARY [--quick]"""
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import zmq
+from jupyter_client.session import Session
+
+
+def free_ports(n):
+    socks, ports = [], []
+    for _ in range(n):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+        ports.append(s.getsockname()[1])
+    for s in socks:
+        s.close()
+    return ports
+
+
+class Kernel:
+    def __init__(self, argv_of):
+        ports = free_ports(5)
+        self.key = os.urandom(16).hex()
+        self.conn = dict(transport="tcp", ip="127.0.0.1", shell_port=ports[0], iopub_port=ports[1],
+                         stdin_port=ports[2], control_port=ports[3], hb_port=ports[4],
+                         signature_scheme="hmac-sha256", key=self.key)
+        fd, self.conn_file = tempfile.mkstemp(suffix=".json")
+        with os.fdopen(fd, "w") as f:
+            json.dump(self.conn, f)
+        self.session = Session(key=self.key.encode())
+        self.ctx = zmq.Context()
+        ep = lambda p: "tcp://127.0.0.1:%d" % p
+        self.shell = self.ctx.socket(zmq.DEALER)
+        self.shell.setsockopt(zmq.IDENTITY, self.session.bsession)
+        self.shell.connect(ep(ports[0]))
+        self.iopub = self.ctx.socket(zmq.SUB)
+        self.iopub.setsockopt(zmq.SUBSCRIBE, b"")
+        self.iopub.connect(ep(ports[1]))
+        self.control = self.ctx.socket(zmq.DEALER)
+        self.control.setsockopt(zmq.IDENTITY, self.session.bsession)
+        self.control.connect(ep(ports[3]))
+        self.hb_ep = ep(ports[4])
+        self.t0 = time.perf_counter()
+        self.proc = subprocess.Popen(argv_of(self.conn_file), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def request(self, sock, msg_type, content=None, timeout=30):
+        msg = self.session.msg(msg_type, content or {})
+        self.session.send(sock, msg)
+        return msg["header"]["msg_id"]
+
+    def reply(self, sock, msg_id, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if sock.poll(100):
+                _, m = self.session.feed_identities(sock.recv_multipart())
+                m = self.session.deserialize(m)
+                if m["parent_header"].get("msg_id") == msg_id:
+                    return m
+        raise TimeoutError(msg_id)
+
+    def idle(self, msg_id, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.iopub.poll(100):
+                _, m = self.session.feed_identities(self.iopub.recv_multipart())
+                m = self.session.deserialize(m)
+                if m["parent_header"].get("msg_id") == msg_id and m["msg_type"] == "status" \
+                        and m["content"]["execution_state"] == "idle":
+                    return m
+        raise TimeoutError("idle " + msg_id)
+
+    def execute(self, code, wait_idle=True):
+        mid = self.request(self.shell, "execute_request", {"code": code, "silent": False, "store_history": True,
+                                                            "user_expressions": {}, "allow_stdin": False,
+                                                            "stop_on_error": True})
+        r = self.reply(self.shell, mid)
+        if wait_idle:
+            self.idle(mid)
+        return r
+
+    def rss_kb(self):
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+
+    def close(self):
+        try:
+            mid = self.request(self.control, "shutdown_request", {"restart": False})
+            self.reply(self.control, mid, timeout=5)
+        except Exception:
+            pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        for s in (self.shell, self.iopub, self.control):
+            s.close(linger=0)
+        self.ctx.term()
+        os.unlink(self.conn_file)
+
+
+def startup(argv_of):
+    k = Kernel(argv_of)
+    mid = k.request(k.shell, "kernel_info_request")
+    k.reply(k.shell, mid, timeout=60)
+    ms = (time.perf_counter() - k.t0) * 1000
+    # Like jupyter_client's wait_for_ready: IOPub is live once a message of
+    # ours arrives on it (a SUB socket misses what is published before its
+    # subscription reaches the PUB socket).
+    for _ in range(100):
+        mid = k.request(k.shell, "kernel_info_request")
+        k.reply(k.shell, mid)
+        try:
+            k.idle(mid, timeout=0.2)
+            break
+        except TimeoutError:
+            pass
+    return k, ms
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(p / 100 * len(xs)))]
+
+
+def bench(name, argv_of, trivial, completion, quick):
+    res = {}
+    starts = []
+    for _ in range(3 if quick else 5):
+        k, ms = startup(argv_of)
+        starts.append(ms)
+        k.close()
+    res["startup_ms"] = statistics.median(starts)
+    k, _ = startup(argv_of)
+    try:
+        t = time.perf_counter()
+        mid = k.request(k.shell, "complete_request", {"code": completion, "cursor_pos": len(completion)})
+        rep = k.reply(k.shell, mid)
+        res["first_complete_ms"] = (time.perf_counter() - t) * 1000
+        res["first_complete_matches"] = len(rep["content"]["matches"])
+        k.idle(mid)
+        for _ in range(20):
+            k.execute(trivial)
+        reply_ms, idle_ms = [], []
+        for _ in range(100 if quick else 500):
+            t = time.perf_counter()
+            mid = k.request(k.shell, "execute_request", {"code": trivial, "silent": False, "store_history": True,
+                                                          "user_expressions": {}, "allow_stdin": False})
+            k.reply(k.shell, mid)
+            reply_ms.append((time.perf_counter() - t) * 1000)
+            k.idle(mid)
+            idle_ms.append((time.perf_counter() - t) * 1000)
+        res["execute_reply_ms_median"] = statistics.median(reply_ms)
+        res["execute_reply_ms_p90"] = pct(reply_ms, 90)
+        res["execute_idle_ms_median"] = statistics.median(idle_ms)
+    finally:
+        k.close()
+    return res
+
+
+def heartbeat_during_cpu(argv_of, cell):
+    k, _ = startup(argv_of)
+    try:
+        k.execute("1")
+        mid = k.request(k.shell, "execute_request", {"code": cell, "silent": False, "store_history": True,
+                                                      "user_expressions": {}, "allow_stdin": False})
+        time.sleep(0.5)
+        hb = k.ctx.socket(zmq.REQ)
+        hb.connect(k.hb_ep)
+        lat = []
+        for i in range(20):
+            t = time.perf_counter()
+            hb.send(b"ping%d" % i)
+            if not hb.poll(5000):
+                lat.append(float("inf"))
+                break
+            hb.recv()
+            lat.append((time.perf_counter() - t) * 1000)
+            time.sleep(0.05)
+        hb.close(linger=0)
+        imid = k.request(k.control, "interrupt_request")
+        k.reply(k.control, imid)
+        k.reply(k.shell, mid)
+        return max(lat), statistics.median(lat)
+    finally:
+        k.close()
+
+
+def rss_flat(argv_of, n):
+    k, _ = startup(argv_of)
+    try:
+        out = {}
+        for i in range(1, n + 1):
+            k.execute("v := %d\nv * 2" % i, wait_idle=True)
+            if i in (1000, n):
+                out[i] = k.rss_kb()
+        return out
+    finally:
+        k.close()
+
+
+def main():
+    binary = os.path.abspath(sys.argv[1])
+    quick = "--quick" in sys.argv
+    ps = lambda f: [binary, "kernel", "--connection-file", f]
+    ipy = lambda f: ["/usr/bin/python3", "-m", "ipykernel_launcher", "-f", f]
+    os.environ.setdefault("JUPYTER_DATA_DIR", tempfile.mkdtemp())
+    print("load average at start: %.1f %.1f %.1f (2 cores)" % os.getloadavg())
+    rows = {"peerscope": bench("peerscope", ps, "1+1", "fmt.Sprin", quick),
+            "ipykernel": bench("ipykernel", ipy, "1+1", "print", quick)}
+    keys = ["startup_ms", "execute_reply_ms_median", "execute_reply_ms_p90", "execute_idle_ms_median", "first_complete_ms"]
+    print("%-26s %12s %12s" % ("metric", "peerscope", "ipykernel"))
+    for key in keys:
+        print("%-26s %12.2f %12.2f" % (key, rows["peerscope"][key], rows["ipykernel"][key]))
+    hb_max, hb_med = heartbeat_during_cpu(ps, "for {}")
+    print("heartbeat during CPU-bound cell (peerscope): max %.1f ms, median %.1f ms" % (hb_max, hb_med))
+    hb_max, hb_med = heartbeat_during_cpu(ipy, "while True: pass")
+    print("heartbeat during CPU-bound cell (ipykernel): max %.1f ms, median %.1f ms" % (hb_max, hb_med))
+    n = 2000 if quick else 10000
+    rss = rss_flat(ps, n)
+    print("peerscope RSS after 1,000 executes: %d KiB; after %d: %d KiB (%+.1f%%)" % (
+        rss[1000], n, rss[n], 100.0 * (rss[n] - rss[1000]) / rss[1000]))
+    print("load average at end: %.1f %.1f %.1f" % os.getloadavg())
+
+
+if __name__ == "__main__":
+    main()
