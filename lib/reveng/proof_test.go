@@ -5,7 +5,11 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+
 	"github.com/peerscope/peerscope/lib/capture"
+	"github.com/peerscope/peerscope/lib/dataset"
 	"github.com/peerscope/peerscope/lib/sim"
 	"github.com/peerscope/peerscope/lib/wire"
 )
@@ -171,8 +175,9 @@ func TestProofSynthetic(t *testing.T) {
 }
 
 // TestProofSim runs the proof on lib/sim's pplive-live preset (shortened to
-// 40 minutes at 10 chunks/s and a smaller population), through a pcapng
-// file, lib/capture and ReadFrames with ppl switched off.
+// 40 minutes at 6 chunks/s and a smaller population), through a pcapng
+// file, lib/capture and ReadFrames with ppl switched off; the proposed
+// BUFFER_MAP format's Arrow table equals lib/dataset's buffer_maps table.
 func TestProofSim(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates a capture")
@@ -203,4 +208,79 @@ func TestProofSim(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkProof(t, msgs, rep, proofExpect{rate: 6, trackerPair: true, peerLists: true})
+	compareWithDataset(t, filepath.Join(dir, "live.pcapng"), msgs, rep)
+}
+
+// compareWithDataset decodes the BUFFER_MAP cluster with its proposed
+// format into an Arrow record and compares it row by row (keyed by packet
+// number) with the buffer_maps table lib/dataset builds with the built-in
+// decoder: the same rows, offsets, widths and bitmaps.
+func compareWithDataset(t *testing.T, path string, msgs []Message, rep *Report) {
+	t.Helper()
+	ds, err := dataset.Load(path)
+	if err != nil {
+		t.Fatalf("dataset: %v", err)
+	}
+	defer ds.Release()
+	tbl, err := ds.Table("buffer_maps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Release()
+	type bmRow struct {
+		offset int64
+		width  int32
+		bitmap string
+	}
+	want := map[int64]bmRow{}
+	tr := array.NewTableReader(tbl, 0)
+	defer tr.Release()
+	col := func(rec arrow.Record, name string) arrow.Array {
+		idx := rec.Schema().FieldIndices(name)
+		if len(idx) != 1 {
+			t.Fatalf("no column %s", name)
+		}
+		return rec.Column(idx[0])
+	}
+	for tr.Next() {
+		rec := tr.Record()
+		pkt := col(rec, "packet").(*array.Int64)
+		off := col(rec, "offset").(*array.Int64)
+		w := col(rec, "width").(*array.Int32)
+		bm := col(rec, "bitmap").(*array.Binary)
+		for i := 0; i < int(rec.NumRows()); i++ {
+			want[pkt.Value(i)] = bmRow{off.Value(i), w.Value(i), string(bm.Value(i))}
+		}
+	}
+	var bmCluster *Cluster
+	for _, g := range rep.Groups {
+		for _, cl := range g.Clusters {
+			if g.Magic == "e903" && cl.TypeValue == int64(wire.BufferMap) {
+				bmCluster = cl
+			}
+		}
+	}
+	d, err := Compile(bmCluster.Format)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := make([]Message, len(bmCluster.Index))
+	for k, i := range bmCluster.Index {
+		sub[k] = msgs[i]
+	}
+	rec := d.DecodeMessages(sub)
+	defer rec.Release()
+	pkt := col(rec, "packet").(*array.Int64)
+	off := col(rec, "chunk_id").(*array.Int64)
+	w := col(rec, "width").(*array.Int32)
+	bm := col(rec, "bitmap").(*array.Binary)
+	if int(rec.NumRows()) != len(want) {
+		t.Errorf("declarative table has %d rows, lib/dataset's buffer_maps %d", rec.NumRows(), len(want))
+	}
+	for i := 0; i < int(rec.NumRows()); i++ {
+		got := bmRow{off.Value(i), w.Value(i), string(bm.Value(i))}
+		if exp, ok := want[pkt.Value(i)]; !ok || exp != got {
+			t.Fatalf("packet %d: declarative %+v, lib/dataset %+v (found %v)", pkt.Value(i), got.offset, exp.offset, ok)
+		}
+	}
 }
