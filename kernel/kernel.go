@@ -50,13 +50,13 @@ type Options struct {
 
 // Kernel is a running kernel.
 type Kernel struct {
-	srv   *protocol.Server
+	srv       *protocol.Server
 	sess      *session.Session
 	sessErr   error
 	sessReady chan struct{} // closed when sess (or sessErr) is set
-	comms *comm.Manager
-	hist  *history
-	log   *log.Logger
+	comms     *comm.Manager
+	hist      *history
+	log       *log.Logger
 
 	execCount int
 
