@@ -137,13 +137,16 @@ func stepXY(steps []RateStep) (xs, ys []float64) {
 	return xs, ys
 }
 
-// DetrendedOffset draws R̂(t) − f_p(t), where R̂(t) = ∫ r̂ is the playback
+// DetrendedOffset draws R(t) − f_p(t), where R(t) = ∫ r̂ is the playback
 // position implied by the rate steps (starting at 0 at the first step's T0)
-// and f_p(t) the offsets of one peer's buffer maps at times t (s). With the
-// right rates the curve is flat between resets (up to the peer's constant
-// lag), so a wrong or missed reset shows as a slope (analyses doc §3.4).
+// and f_p(t) the offsets of one peer's buffer maps at times t (s), shifted to
+// start at 0. With the right rates the curve is flat between resets
+// (analyses doc §3.4): a peer playing L seconds behind the source changes its
+// offset's slope L seconds after the source does, so at each reset the curve
+// steps by (r_old − r_new)·L, and before playback starts (offset held at θ) it
+// ramps up at the rate. A missed or misplaced reset shows as a slope.
 func DetrendedOffset(t, offset []float64, steps []RateStep) *plot.Plot {
-	p := newPlot("Detrended buffer offset", "time t (s)", "R̂(t) − f_p(t) (chunks)")
+	p := newPlot("Detrended buffer offset", "time t (s)", "R(t) − f_p(t) (chunks)")
 	n := min(len(t), len(offset))
 	xs := make([]float64, 0, n)
 	ys := make([]float64, 0, n)
@@ -162,7 +165,8 @@ func DetrendedOffset(t, offset []float64, steps []RateStep) *plot.Plot {
 			ys = append(ys, r-(offset[i]-f0))
 		}
 	}
-	addScatter(p, "R̂(t) − f_p(t), zero at the first map", xs, ys, Marker(DotGlyph{}, Blue, vg.Points(1.5)))
+	addScatter(p, "R(t) − f_p(t), zero at the first map", xs, ys, Marker(DotGlyph{}, Blue, vg.Points(1.5)))
+	integerTicks(&p.Y)
 	return roomForLegend(finish(p))
 }
 

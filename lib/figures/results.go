@@ -65,7 +65,7 @@ func RateFig4(f rate.Fig4) *plot.Plot {
 	return Fig4(in)
 }
 
-// RateDetrended draws R̂(t) − f_p(t) for one peer's offsets (t in the rate
+// RateDetrended draws R(t) − f_p(t) for one peer's offsets (t in the rate
 // analysis' time origin) against the channel's PLEA rates.
 func RateDetrended(ch rate.Channel, t, offset []float64) *plot.Plot {
 	return DetrendedOffset(t, offset, rateSteps(ch.PLEA.Segments))
