@@ -1,6 +1,7 @@
 package vod
 
 import (
+	"math"
 	"path/filepath"
 	"testing"
 
@@ -109,5 +110,73 @@ func TestRecoverSimVoDPreset(t *testing.T) {
 			t.Errorf("%s: online-time KS %v (%v) over %d contributors", ch.Name, d, err, len(onGot))
 		}
 		t.Logf("%s: %d peers, unseen growth %d, unseen wipe %d; online-time KS %.3f; %+v", ch.Name, n, unseenGrowth, unseenWipe, d, rows[ch.Movie])
+
+		// Fig. 7/12: role fractions among online peers per minute are
+		// stationary around the channel's mix
+		var chPeers []Peer
+		for _, p := range peers {
+			if p.Channel == ch.Movie {
+				chPeers = append(chPeers, p)
+			}
+		}
+		rr, err := RoleRatios(chPeers, 0, end, 60)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mix := float64(rows[ch.Movie].Contributors) / float64(rows[ch.Movie].Peers)
+		var mean float64
+		for _, x := range rr {
+			mean += x.Contributors / float64(len(rr))
+		}
+		if math.Abs(mean-mix) > 0.05 {
+			t.Errorf("%s: mean contributor fraction over time %.3f, mix %.3f", ch.Name, mean, mix)
+		}
+
+		// Fig. 9/14: jumpers hold fewer chunks than smoothers at the start of
+		// the movie (middle below top) and share chunks far in (bottom > 0)
+		m := NewSharingMap(chPeers)
+		if m.NSmoothers == 0 || m.NJumpers == 0 || !(m.JumperOccupancy[0] < m.Smoothers[0]) || m.Jumpers[len(m.Jumpers)*3/4] <= 0 {
+			t.Errorf("%s: sharing map: %d smoothers, %d jumpers, θ=1: top %.2f middle %.2f; bottom at ¾ length %.2f", ch.Name,
+				m.NSmoothers, m.NJumpers, m.Smoothers[0], m.JumperOccupancy[0], m.Jumpers[len(m.Jumpers)*3/4])
+		}
+
+		// chapter Fig. 15: φ(θ,t) is time-invariant: every minute's curve
+		// stays close to the average curve
+		var times []float64
+		for tt := 600.0; tt < end; tt += 60 {
+			times = append(times, tt)
+		}
+		snaps, err := SharingProfile(ChannelTracks(tracks, ch.Movie), times)
+		if err != nil {
+			t.Fatal(err)
+		}
+		avg := make([]float64, len(snaps[0].Phi))
+		for _, sn := range snaps {
+			for k, v := range sn.Phi {
+				avg[k] += v / float64(len(snaps))
+			}
+		}
+		// binomial noise alone gives E|φ − p| ≈ √(2/π)·√(p(1−p)/N) with N
+		// online peers: allow three times its θ-average
+		online := 0.0
+		for _, sn := range snaps {
+			online += float64(sn.Online) / float64(len(snaps))
+		}
+		noise := 0.0
+		for _, p := range avg {
+			noise += math.Sqrt(2/math.Pi) * math.Sqrt(p*(1-p)/online) / float64(len(avg))
+		}
+		worst := 0.0
+		for _, sn := range snaps {
+			dev := 0.0
+			for k, v := range sn.Phi {
+				dev += math.Abs(v-avg[k]) / float64(len(avg))
+			}
+			worst = math.Max(worst, dev)
+		}
+		if worst > 3*noise {
+			t.Errorf("%s: sharing profile varies over time: worst mean |φ(·,t) − φ̄| = %.3f, binomial noise %.3f", ch.Name, worst, noise)
+		}
+		t.Logf("%s: contributor fraction %.3f (mix %.3f); φ worst mean deviation %.3f over %d minutes (noise %.3f, %.0f online)", ch.Name, mean, mix, worst, len(snaps), noise, online)
 	}
 }
