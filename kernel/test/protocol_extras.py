@@ -55,6 +55,22 @@ def main():
         res = [c for t, c in outs if t == "execute_result"]
         check(res and res[0]["data"]["text/plain"] == "true", "no input_request without allow_stdin")
 
+        # output streams live, from goroutines and from compiled code too
+        t0 = time.time()
+        mid = kc.execute('import "time"\nfor i := 0; i < 3; i++ {\n\tfmt.Println("tick", i)\n\ttime.Sleep(400 * time.Millisecond)\n}')
+        first = None
+        while first is None and time.time() - t0 < 10:
+            m = kc.get_iopub_msg(timeout=10)
+            if m["parent_header"].get("msg_id") == mid and m["msg_type"] == "stream":
+                first = time.time() - t0
+        kc.get_shell_msg(timeout=10)
+        iopub_until_idle(kc, mid)
+        check(first is not None and first < 0.8, "stream arrives while the cell runs (first after %.2f s of 1.2 s)" % (first or -1))
+        r, outs = kclient.run(kc, 'import "os"\nos.Stdout.WriteString("direct write\\n")\ngo fmt.Println("from a goroutine")\ntime.Sleep(100 * time.Millisecond)\nos.Stderr.WriteString("to fd 2\\n")')
+        out = kclient.text_of(outs)
+        check("direct write" in out and "from a goroutine" in out and "to fd 2" in kclient.text_of(outs, "stderr"),
+              "os.Stdout/os.Stderr writes and goroutine output reach the cell")
+
         # execution_count and store_history
         r1, _ = kclient.run(kc, "1")
         r2, _ = kclient.run(kc, "2", store_history=False)
