@@ -59,6 +59,28 @@ type Cluster struct {
 	Index []int `json:"-"`
 }
 
+// ClusterOf returns the cluster of type value v (as written, e.g. 0x4400)
+// in the largest group that has one, or nil.
+func (r *Report) ClusterOf(v int64) *Cluster {
+	for _, g := range r.Groups {
+		for _, cl := range g.Clusters {
+			if cl.TypeValue == v {
+				return cl
+			}
+		}
+	}
+	return nil
+}
+
+// Select returns the cluster's messages out of the slice given to Infer.
+func (cl *Cluster) Select(msgs []Message) []Message {
+	out := make([]Message, 0, len(cl.Index))
+	for _, i := range cl.Index {
+		out = append(out, msgs[i])
+	}
+	return out
+}
+
 // Infer groups raw messages of an unknown protocol, finds the type field,
 // clusters the messages by type, guesses the fields of every cluster,
 // proposes a declarative format per cluster and confirms it on every

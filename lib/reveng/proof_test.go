@@ -252,23 +252,12 @@ func compareWithDataset(t *testing.T, path string, msgs []Message, rep *Report) 
 			want[pkt.Value(i)] = bmRow{off.Value(i), w.Value(i), string(bm.Value(i))}
 		}
 	}
-	var bmCluster *Cluster
-	for _, g := range rep.Groups {
-		for _, cl := range g.Clusters {
-			if g.Magic == "e903" && cl.TypeValue == int64(wire.BufferMap) {
-				bmCluster = cl
-			}
-		}
-	}
+	bmCluster := rep.ClusterOf(int64(wire.BufferMap))
 	d, err := Compile(bmCluster.Format)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub := make([]Message, len(bmCluster.Index))
-	for k, i := range bmCluster.Index {
-		sub[k] = msgs[i]
-	}
-	rec := d.DecodeMessages(sub)
+	rec := d.DecodeMessages(bmCluster.Select(msgs))
 	defer rec.Release()
 	pkt := col(rec, "packet").(*array.Int64)
 	off := col(rec, "chunk_id").(*array.Int64)

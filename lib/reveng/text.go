@@ -31,35 +31,8 @@ func (r *Report) WriteText(w io.Writer) error {
 			writeCandidate(ew, c)
 		}
 		for _, cl := range g.Clusters {
-			ew.printf("\n-- %s: %d messages from %d senders, length %d", cl.Name, cl.Messages, cl.Senders, cl.MinLen)
-			if cl.MaxLen != cl.MinLen {
-				ew.printf("…%d", cl.MaxLen)
-			}
 			ew.printf("\n")
-			for _, c := range cl.Fields {
-				if !c.Group {
-					writeCandidate(ew, c)
-				}
-			}
-			ew.printf("   format:")
-			for _, f := range cl.Format.Fields {
-				ew.printf(" %s", fieldText(f))
-			}
-			ew.printf("\n")
-			if conf := cl.Confirmation; conf != nil {
-				ew.printf("   confirmed: %d/%d clean (%.1f %%), %.1f %% of bytes explained, %d cracked\n",
-					conf.Clean, conf.Messages, 100*conf.CleanShare, 100*conf.ExplainedShare, conf.Cracked)
-				for reason, n := range conf.Errors {
-					ew.printf("     error %q × %d\n", reason, n)
-				}
-				for _, ch := range conf.Checks {
-					mark := "ok"
-					if !ch.Pass {
-						mark = "FAIL"
-					}
-					ew.printf("     check %s %s: %s (%s)\n", ch.Field, ch.Name, mark, ch.Detail)
-				}
-			}
+			cl.writeText(ew)
 		}
 		ew.printf("\ncoverage of group %d: %d of %d messages cracked (%.1f %%)\n", gi+1, g.Coverage.Cracked, g.Coverage.Messages, 100*g.Coverage.Share)
 		for _, tc := range g.Coverage.ByType {
@@ -67,6 +40,49 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 	}
 	return ew.err
+}
+
+// WriteText prints one cluster as Report.WriteText does: its size, field
+// candidates with evidence (header fields omitted), the proposed format and
+// its confirmation.
+func (cl *Cluster) WriteText(w io.Writer) error {
+	ew := &errWriter{w: w}
+	cl.writeText(ew)
+	return ew.err
+}
+
+func (cl *Cluster) writeText(ew *errWriter) {
+	ew.printf("-- %s: %d messages from %d senders, length %d", cl.Name, cl.Messages, cl.Senders, cl.MinLen)
+	if cl.MaxLen != cl.MinLen {
+		ew.printf("…%d", cl.MaxLen)
+	}
+	ew.printf("\n")
+	for _, c := range cl.Fields {
+		if !c.Group {
+			writeCandidate(ew, c)
+		}
+	}
+	ew.printf("   format:")
+	for _, f := range cl.Format.Fields {
+		ew.printf(" %s", fieldText(f))
+	}
+	ew.printf("\n")
+	conf := cl.Confirmation
+	if conf == nil {
+		return
+	}
+	ew.printf("   confirmed: %d/%d clean (%.1f %%), %.1f %% of bytes explained, %d cracked\n",
+		conf.Clean, conf.Messages, 100*conf.CleanShare, 100*conf.ExplainedShare, conf.Cracked)
+	for _, reason := range sortedKeys(conf.Errors) {
+		ew.printf("     error %q × %d\n", reason, conf.Errors[reason])
+	}
+	for _, ch := range conf.Checks {
+		mark := "ok"
+		if !ch.Pass {
+			mark = "FAIL"
+		}
+		ew.printf("     check %s %s: %s (%s)\n", ch.Field, ch.Name, mark, ch.Detail)
+	}
 }
 
 func writeCandidate(ew *errWriter, c Candidate) {
