@@ -114,7 +114,7 @@ func Complete(src Source, code string, cursor int) (matches []string, start, end
 		if chain == nil {
 			return []string{}, startCP, cursor
 		}
-		cands = members(src, chain)
+		cands = members(src, chain, code[:s])
 	} else {
 		cands = append(scope(src), declaredIn(code)...)
 	}
@@ -196,8 +196,8 @@ func scope(src Source) []string {
 	return out
 }
 
-// members lists what can follow chain + ".".
-func members(src Source, chain []string) []string {
+// members lists what can follow chain + "." in code.
+func members(src Source, chain []string, code string) []string {
 	if path := pkgPath(src, chain[0]); path != "" {
 		syms := src.Packages()[path]
 		if len(chain) == 1 {
@@ -220,6 +220,9 @@ func members(src Source, chain []string) []string {
 	}
 	v, ok := src.Globals()[chain[0]]
 	if !ok || !v.IsValid() {
+		if t := typeFromCode(src, chain[0], code); t != nil {
+			return walk(t, chain[1:], nil)
+		}
 		// A type name: its methods (method expressions).
 		return userMethods(src, chain[0])
 	}
@@ -252,6 +255,40 @@ func pkgPath(src Source, name string) string {
 		return ""
 	}
 	return src.PackageNamed(name)
+}
+
+// typeFromCode infers the type of a variable the code being edited assigns
+// from a compiled package — name := pkg.Func(…), name := pkg.Type{…} or
+// &pkg.Type{…} — so members complete before the cell has run.
+func typeFromCode(src Source, name, code string) reflect.Type {
+	re, err := regexp.Compile(`\b` + regexp.QuoteMeta(name) + `\s*:?=\s*(&?)([\pL_][\pL\pN_]*)\.([\pL_][\pL\pN_]*)\s*([({])`)
+	if err != nil {
+		return nil
+	}
+	ms := re.FindAllStringSubmatch(code, -1)
+	if len(ms) == 0 {
+		return nil
+	}
+	m := ms[len(ms)-1]
+	path := pkgPath(src, m[2])
+	if path == "" {
+		return nil
+	}
+	sym, ok := src.Packages()[path][m[3]]
+	if !ok {
+		return nil
+	}
+	switch {
+	case m[4] == "(" && sym.Kind() == reflect.Func && sym.Type().NumOut() > 0:
+		return sym.Type().Out(0)
+	case m[4] == "{" && sym.Kind() == reflect.Pointer && sym.IsNil():
+		// Types are stored as (*T)(nil).
+		if m[1] == "&" {
+			return sym.Type()
+		}
+		return sym.Type().Elem()
+	}
+	return nil
 }
 
 // isBinVar reports whether a symbol-table value is a variable (stored as a

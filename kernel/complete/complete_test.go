@@ -44,6 +44,8 @@ func TestComplete(t *testing.T) {
 		{"var localName = 1\nlocalN", []string{"localName"}, 18},
 		{"é := 1; strings.Ha", []string{"HasPrefix", "HasSuffix"}, 16}, // cursor in code points
 		{"import \"encoding/js", []string{"encoding/json"}, 8},
+		{"r := strings.NewReplacer(\"a\", \"b\")\nr.Repl", []string{"Replace"}, 37},
+		{"var b2 = &strings.Builder{}\nb3 := &strings.Builder{}\nb3.Le", []string{"Len"}, 56},
 	}
 	for _, c := range cases {
 		cursor := len([]rune(c.code))

@@ -159,3 +159,20 @@ func TestInterrupt(t *testing.T) {
 		t.Errorf("after interrupt 1+1 = %s", got)
 	}
 }
+
+func TestFunctionRedefinitionNote(t *testing.T) {
+	s, _, errw := newSession(t)
+	value(t, s, "func base() int { return 1 }\nfunc user() int { return base() }")
+	value(t, s, "func base() int { return 2 }")
+	if !strings.Contains(errw.String(), "user, declared earlier, still calls the old base") {
+		t.Errorf("no early-binding note: %q", errw.String())
+	}
+	if got := value(t, s, "base()"); got != "2" {
+		t.Errorf("base() = %s after redefinition", got)
+	}
+	// Re-running an identical cell is not a redefinition.
+	value(t, s, "type Same struct{ A int }\nfunc (s Same) Get() int { return s.A }")
+	value(t, s, "type Same struct{ A int }\nfunc (s Same) Get() int { return s.A }")
+	value(t, s, "import \"strings\"")
+	value(t, s, "import \"strings\"\nstrings.ToUpper(\"again\")")
+}
