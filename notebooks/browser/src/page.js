@@ -1,0 +1,217 @@
+// A minimal ipywidgets 8 front end for the browser test: @jupyterlab/services
+// talks to the Jupyter server (REST + kernel websocket), and the HTML manager
+// of @jupyter-widgets/html-manager renders the widget models the kernel opens
+// on the "jupyter.widget" comm target with @jupyter-widgets/controls 2.0.0.
+// The page renders the outputs of the cells it runs (stream, display_data,
+// execute_result, error) and applies update_display_data by display_id, which
+// is how peerscope's widgets.Interact replaces its figure after a change.
+import { KernelManager, ServerConnection } from '@jupyterlab/services';
+import { HTMLManager } from '@jupyter-widgets/html-manager';
+import * as base from '@jupyter-widgets/base';
+
+const WIDGET_MIME = 'application/vnd.jupyter.widget-view+json';
+
+// LiveManager is the HTML manager wired to a kernel: comms opened by the
+// kernel become widget models, and models created here open comms on it.
+class LiveManager extends HTMLManager {
+  constructor(kernel) {
+    super();
+    this.kernel = kernel;
+    kernel.registerCommTarget(this.comm_target_name, (comm, msg) =>
+      // Returning the promise keeps the kernel connection from handling the
+      // following message (the display_data that shows the widget) before the
+      // model exists.
+      this.handle_comm_open(new base.shims.services.Comm(comm), msg));
+  }
+
+  async _create_comm(targetName, modelId, data, metadata, buffers) {
+    const comm = this.kernel.createComm(targetName, modelId);
+    if (data || metadata) {
+      comm.open(data, metadata, buffers);
+    }
+    return new base.shims.services.Comm(comm);
+  }
+
+  async _get_comm_info() {
+    const reply = await this.kernel.requestCommInfo({ target_name: this.comm_target_name });
+    return reply.content.status === 'ok' ? reply.content.comms : {};
+  }
+}
+
+const state = {
+  kernel: null,
+  manager: null,
+  // Every iopub message seen, by type, and every error shown.
+  log: [],
+  errors: [],
+  // display_id -> elements showing that display.
+  displays: new Map(),
+  updates: 0,
+};
+
+function logLine(text) {
+  state.log.push(text);
+  const el = document.getElementById('log');
+  el.textContent += text + '\n';
+}
+
+// renderBundle fills el with the richest MIME type of a bundle we know.
+async function renderBundle(el, data) {
+  el.replaceChildren();
+  if (data[WIDGET_MIME]) {
+    const { model_id: id } = data[WIDGET_MIME];
+    const model = await state.manager.get_model(id);
+    const view = await state.manager.create_view(model);
+    await state.manager.display_view(view, el);
+    el.dataset.modelId = id;
+    return;
+  }
+  for (const mime of ['image/png', 'image/jpeg']) {
+    if (data[mime]) {
+      const img = document.createElement('img');
+      img.src = `data:${mime};base64,${String(data[mime]).trim()}`;
+      el.appendChild(img);
+      return;
+    }
+  }
+  if (data['image/svg+xml']) {
+    const img = document.createElement('img');
+    img.src = 'data:image/svg+xml;base64,' + btoa(unescape(encodeURIComponent(data['image/svg+xml'])));
+    el.appendChild(img);
+    return;
+  }
+  if (data['text/html']) {
+    el.innerHTML = data['text/html'];
+    return;
+  }
+  const pre = document.createElement('pre');
+  pre.textContent = data['text/plain'] ?? JSON.stringify(Object.keys(data));
+  el.appendChild(pre);
+}
+
+function showError(area, content) {
+  state.errors.push(`${content.ename}: ${content.evalue}`);
+  const pre = document.createElement('pre');
+  pre.className = 'error';
+  pre.textContent = `${content.ename}: ${content.evalue}\n${(content.traceback || []).join('\n')}`;
+  area.appendChild(pre);
+}
+
+async function onOutput(area, msg) {
+  const type = msg.header.msg_type;
+  const c = msg.content;
+  switch (type) {
+    case 'stream': {
+      const pre = document.createElement('pre');
+      pre.className = 'stream ' + c.name;
+      pre.textContent = c.text;
+      area.appendChild(pre);
+      break;
+    }
+    case 'display_data':
+    case 'execute_result': {
+      const el = document.createElement('div');
+      el.className = 'output ' + type;
+      area.appendChild(el);
+      const id = c.transient && c.transient.display_id;
+      if (id) {
+        if (!state.displays.has(id)) state.displays.set(id, []);
+        state.displays.get(id).push(el);
+        el.dataset.displayId = id;
+      }
+      await renderBundle(el, c.data);
+      break;
+    }
+    case 'error':
+      showError(area, c);
+      break;
+    default:
+      break;
+  }
+}
+
+async function onAnyIOPub(msg) {
+  const type = msg.header.msg_type;
+  const parent = msg.parent_header && msg.parent_header.msg_type;
+  if (type !== 'status') logLine(`iopub ${type} (parent ${parent || '-'})`);
+  if (type === 'update_display_data') {
+    const id = msg.content.transient && msg.content.transient.display_id;
+    for (const el of state.displays.get(id) || []) {
+      await renderBundle(el, msg.content.data);
+    }
+    state.updates++;
+    document.body.dataset.updates = String(state.updates);
+    return;
+  }
+  // Output of code the kernel runs on a comm message (an Interact callback)
+  // has the comm_msg as parent: show it in the callbacks area.
+  if (parent === 'comm_msg' && (type === 'stream' || type === 'error' || type === 'display_data')) {
+    await onOutput(document.getElementById('callbacks'), msg);
+  }
+}
+
+// start connects to the server of this page and starts a kernel.
+async function start({ token, kernelName }) {
+  const serverSettings = ServerConnection.makeSettings({
+    baseUrl: location.origin + '/',
+    wsUrl: location.origin.replace(/^http/, 'ws') + '/',
+    token,
+    appendToken: true,
+  });
+  const kernels = new KernelManager({ serverSettings });
+  await kernels.ready;
+  const kernel = await kernels.startNew({ name: kernelName });
+  state.kernel = kernel;
+  state.manager = new LiveManager(kernel);
+  kernel.iopubMessage.connect((_, msg) => {
+    onAnyIOPub(msg).catch((e) => logLine('iopub handler: ' + e));
+  });
+  const info = await kernel.info;
+  logLine(`kernel ${kernel.id}: ${info.implementation} ${info.implementation_version}, protocol ${info.protocol_version}`);
+  return { id: kernel.id, implementation: info.implementation, protocol: info.protocol_version };
+}
+
+// execute runs code in a new cell area and resolves with the reply status and
+// the outputs' summary once the kernel is idle.
+async function execute(code) {
+  const cell = document.createElement('section');
+  cell.className = 'cell';
+  const src = document.createElement('pre');
+  src.className = 'source';
+  src.textContent = code;
+  const area = document.createElement('div');
+  area.className = 'outputs';
+  cell.append(src, area);
+  document.getElementById('cells').appendChild(cell);
+  const pending = [];
+  const future = state.kernel.requestExecute({ code, stop_on_error: true });
+  future.onIOPub = (msg) => {
+    pending.push(onOutput(area, msg).catch((e) => showError(area, { ename: 'render', evalue: String(e) })));
+  };
+  const reply = await future.done;
+  await Promise.all(pending);
+  if (reply.content.status !== 'ok') {
+    state.errors.push(`${reply.content.ename}: ${reply.content.evalue}`);
+  }
+  return { status: reply.content.status, text: area.innerText };
+}
+
+// modelValue reads a widget model's attribute as the front end holds it.
+async function modelValue(modelId, key) {
+  const model = await state.manager.get_model(modelId);
+  return model.get(key);
+}
+
+// setModelValue changes a model from the front end, as a view would.
+async function setModelValue(modelId, key, value) {
+  const model = await state.manager.get_model(modelId);
+  model.set(key, value);
+  model.save_changes();
+}
+
+async function shutdown() {
+  if (state.kernel) await state.kernel.shutdown();
+}
+
+window.peerscopeTest = { start, execute, modelValue, setModelValue, shutdown, state };
+document.body.dataset.ready = 'true';
