@@ -3,9 +3,12 @@ package main
 import (
 	"encoding/json"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/peerscope/peerscope/lib/dataset"
 	"github.com/peerscope/peerscope/lib/sim"
 )
 
@@ -137,4 +140,52 @@ func analyzeJSON(t *testing.T, v any, args ...string) {
 	if err := json.Unmarshal([]byte(stdout), v); err != nil {
 		t.Fatalf("analyze %v: %v\n%s", args, err, stdout)
 	}
+}
+
+// BenchmarkAnalyzeRateVsDecode times `analyze rate` on the pplive-live preset
+// (a smaller swarm: 150 peers on average over the preset's 3 h) against
+// decoding the same capture alone. Each iteration runs both, alternately, so
+// drifting load on the shared machine hits both alike; it reports seconds of
+// each, of the analysis after decoding (reading the tables, the estimators),
+// and the ratio analyze/decode.
+func BenchmarkAnalyzeRateVsDecode(b *testing.B) {
+	dir := b.TempDir()
+	lc, _ := sim.LivePreset(sim.PresetPPLiveLive, 1)
+	lc.Population.Mean = 150
+	lt, err := sim.WriteLive(lc, sim.Output{Dir: dir, Name: "live"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := filepath.Join(dir, lt.Capture)
+	load := func() *dataset.Dataset {
+		ds, err := dataset.Load(in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return ds
+	}
+	load().Release() // warm the page cache
+	var decode, analyze, estim time.Duration
+	for b.Loop() {
+		// collect the previous step's garbage outside the timed parts, so
+		// neither pays for the other's allocations
+		runtime.GC()
+		t0 := time.Now()
+		load().Release()
+		d := time.Since(t0)
+		runtime.GC()
+		t1 := time.Now()
+		ds := load()
+		t2 := time.Now()
+		if _, _, err := analyzeRate(ds, analyzeFlags{delta: 1500, bin: 10}); err != nil {
+			b.Fatal(err)
+		}
+		estim += time.Since(t2)
+		ds.Release()
+		decode, analyze = decode+d, analyze+time.Since(t1)
+	}
+	b.ReportMetric(decode.Seconds()/float64(b.N), "decode-s")
+	b.ReportMetric(analyze.Seconds()/float64(b.N), "analyze-s")
+	b.ReportMetric(estim.Seconds()/float64(b.N), "tables+estimators-s")
+	b.ReportMetric(analyze.Seconds()/decode.Seconds(), "x-decode")
 }

@@ -117,7 +117,12 @@ func AnalyzeTables(bufferMaps, trackerOffsets arrow.Table, opt Options) (Analysi
 			if ch.IsValid(i) {
 				k = ch.Value(i)
 			}
-			peerRaw[k] = append(peerRaw[k], raw{ts.Value(i), sc.Value(i)})
+			rs, ok := peerRaw[k]
+			if !ok && len(peerRaw) == 0 {
+				// most captures hold one live channel: size it for every row
+				rs = make([]raw, 0, bufferMaps.NumRows())
+			}
+			peerRaw[k] = append(rs, raw{ts.Value(i), sc.Value(i)})
 			minNs = min(minNs, ts.Value(i))
 		}
 		return nil
@@ -176,10 +181,11 @@ func AnalyzeTables(bufferMaps, trackerOffsets arrow.Table, opt Options) (Analysi
 	}
 	slices.Sort(names)
 	for _, name := range names {
-		var peers []Point
-		for _, r := range peerRaw[name] {
-			peers = append(peers, Point{T: sec(r.ns), Y: float64(r.y)})
+		peers := make([]Point, len(peerRaw[name]), len(peerRaw[name])+len(trackRaw[name]))
+		for i, r := range peerRaw[name] {
+			peers[i] = Point{T: sec(r.ns), Y: float64(r.y)}
 		}
+		delete(peerRaw, name) // let the raw rows go while the fits run
 		var tr []TrackerObs
 		for _, r := range trackRaw[name] {
 			tr = append(tr, TrackerObs{T: sec(r.ns), Min: float64(r.lo), Max: float64(r.hi)})
