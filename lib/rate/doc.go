@@ -24,6 +24,8 @@
 //     analyses doc §3.3).
 //
 // Inputs are plain slices of Points (time in seconds, chunk ID as float64);
-// the *Table functions are thin adapters over the normalised Arrow tables.
+// AnalyzeTables is the thin adapter over the normalised Arrow tables, and
+// PointsRecord, SegmentsRecord, ResetsRecord and Fig4Record turn results into
+// Arrow records ready to plot.
 // Nothing here does I/O or keeps state.
 package rate

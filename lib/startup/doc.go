@@ -29,6 +29,11 @@
 //
 // PPLive's measured α_W and α_L both peak at 0.34, α_W more sharply.
 //
+// Analyze works on one host's Trace (plain slices); AnalyzeTables and
+// TracesFromTables read the normalised Arrow tables, HostsRecord turns hosts
+// into an Arrow record ready to plot, Summarize aggregates them, and
+// Occupancy / OccupancyFromTables give the occupancy probability.
+//
 // The exact "around θ" window of the availability check (chunks θ…θ+k), the
 // two-piece offset fit giving τ_s and the TB estimators are reconstructions
 // (analyses doc §3.5–3.7) and say so where they are defined.

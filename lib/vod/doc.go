@@ -31,5 +31,7 @@
 // (Fig. 7/12), the WI PDF and CDF (Fig. 8a/13a), the online-time CDF
 // (Fig. 8b/13b), the contributors' three-curve sharing map (Fig. 9/14) and the
 // sharing profile φ(θ,t) and sharing distribution ψ(θ,t) (chapter Fig. 15).
-// Everything is a pure function of its inputs.
+// Everything is a pure function of its inputs. TracksFromTable and
+// ClassifyTracks read the normalised buffer_maps table; the …Record
+// functions turn results into Arrow records ready to plot.
 package vod
