@@ -40,9 +40,10 @@ export async function withBrowser(name, fn) {
     timeout: 30_000,
   });
   try {
-    var page = context.pages()[0] ?? (await context.newPage());
+    const page = context.pages()[0] ?? (await context.newPage());
     page.problems = [];
     page.on('console', (m) => {
+      if (process.env.PS_DEBUG) console.log(`  browser ${m.type()}: ${m.text()}`);
       if (m.type() === 'error') page.problems.push(`console: ${m.text()}`);
     });
     page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));

@@ -13,6 +13,8 @@ await esbuild.build({
   target: 'chrome120',
   outdir: dist,
   logLevel: 'warning',
+  // html-manager's embedding code assigns webpack's public path at load time.
+  banner: { js: 'var __webpack_public_path__ = "";' },
   define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
   // Fonts and images referenced from the widgets' CSS are inlined.
   loader: { '.woff': 'dataurl', '.woff2': 'dataurl', '.ttf': 'dataurl', '.eot': 'dataurl', '.svg': 'dataurl', '.png': 'dataurl', '.gif': 'dataurl' },

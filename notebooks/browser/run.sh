@@ -11,6 +11,7 @@
 # datasets/ (the checkout is never written to, except node_modules/, dist/ and
 # artifacts/ here), and stops everything it started on exit.
 # Screenshots and the server log: notebooks/browser/artifacts/.
+# Usage: run.sh [notebook] [widgets]   (no argument: both)
 # Exit status: 0 all pass, 1 a test failed, 2 something needed is missing.
 set -eu
 
@@ -108,7 +109,7 @@ done
 
 export PS_BASE_URL="http://127.0.0.1:$port" PS_TOKEN="$token" PS_NBROOT="$tmp/root" PS_ARTIFACTS="$artifacts"
 failed=""
-for t in notebook widgets; do
+for t in ${*:-notebook widgets}; do
 	echo "== $t.test.mjs"
 	s=$(date +%s)
 	if (cd "$here" && node "$t.test.mjs"); then

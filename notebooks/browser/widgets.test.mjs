@@ -172,6 +172,12 @@ async function run(page) {
 
   const errors = await page.evaluate(() => window.peerscopeTest.state.errors);
   check(errors.length === 0, `errors shown: ${errors.join('; ')}`);
+  const deviations = await page.evaluate(() => window.peerscopeTest.state.deviations);
+  if (deviations.length) {
+    console.log(`widgets test: KNOWN KERNEL GAP (worked around by the page): ${deviations.length} comm_open messages carry the`
+      + ' widget protocol version in content.metadata instead of the message metadata (kernel/comm Manager.Open);'
+      + ` ipywidgets 8 front ends refuse such widgets. First: ${deviations[0]}`);
+  }
   if (page.problems.length) step(`browser console: ${page.problems.slice(0, 5).join(' / ')}`);
   await page.evaluate(() => window.peerscopeTest.shutdown());
 }
