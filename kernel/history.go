@@ -23,12 +23,14 @@ type historyEntry struct {
 // history is the kernel's input history, persisted across restarts as
 // JSON lines in <Jupyter data dir>/peerscope/history.jsonl (IPython keeps
 // its own in a per-profile SQLite file). Each kernel process is one session,
-// numbered after the highest session in the file.
+// numbered after the highest session in the file. Queries read the file, so
+// a long session's memory does not grow with its history; entries are kept
+// in memory only when there is no file (or it cannot be written).
 type history struct {
 	mu      sync.Mutex
 	file    string
 	session int
-	entries []historyEntry
+	entries []historyEntry // only without a usable file
 }
 
 // jupyterDataDir returns $JUPYTER_DATA_DIR, else $XDG_DATA_HOME/jupyter,
@@ -52,20 +54,33 @@ func jupyterDataDir() string {
 // lines are skipped.
 func openHistory(file string) *history {
 	h := &history{file: file}
-	if f, err := os.Open(file); err == nil {
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 1<<20), 64<<20)
-		for sc.Scan() {
-			var e historyEntry
-			if json.Unmarshal(sc.Bytes(), &e) == nil {
-				h.entries = append(h.entries, e)
-				h.session = max(h.session, e.Session)
-			}
-		}
-		f.Close()
+	for _, e := range h.load() {
+		h.session = max(h.session, e.Session)
 	}
 	h.session++
 	return h
+}
+
+// load returns the stored entries: the file's, or the in-memory ones.
+func (h *history) load() []historyEntry {
+	if h.file == "" {
+		return h.entries
+	}
+	f, err := os.Open(h.file)
+	if err != nil {
+		return h.entries
+	}
+	defer f.Close()
+	var es []historyEntry
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() {
+		var e historyEntry
+		if json.Unmarshal(sc.Bytes(), &e) == nil {
+			es = append(es, e)
+		}
+	}
+	return append(es, h.entries...)
 }
 
 // add records a cell and appends it to the file.
@@ -73,10 +88,19 @@ func (h *history) add(line int, input, output string) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	e := historyEntry{Session: h.session, Line: line, Input: input, Output: output}
-	h.entries = append(h.entries, e)
 	if h.file == "" {
+		h.entries = append(h.entries, e)
 		return nil
 	}
+	if err := h.appendFile(e); err != nil {
+		// Keep this entry (and the following ones) in memory.
+		h.entries = append(h.entries, e)
+		return err
+	}
+	return nil
+}
+
+func (h *history) appendFile(e historyEntry) error {
 	if err := os.MkdirAll(filepath.Dir(h.file), 0o755); err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
@@ -84,9 +108,12 @@ func (h *history) add(line int, input, output string) error {
 	if err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
-	defer f.Close()
 	b, _ := json.Marshal(e)
-	if _, err := f.Write(append(b, '\n')); err != nil {
+	_, err = f.Write(append(b, '\n'))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return fmt.Errorf("history: appending to %s: %w", h.file, err)
 	}
 	return nil
@@ -112,16 +139,17 @@ type historyRequest struct {
 func (h *history) query(req historyRequest) []any {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	entries := h.load()
 	var sel []historyEntry
 	switch req.HistAccessType {
 	case "tail":
-		sel = lastN(h.entries, req.N)
+		sel = lastN(entries, req.N)
 	case "range":
 		sess := req.Session
 		if sess <= 0 {
 			sess += h.session
 		}
-		for _, e := range h.entries {
+		for _, e := range entries {
 			if e.Session == sess && e.Line >= req.Start && (req.Stop <= 0 || e.Line < req.Stop) {
 				sel = append(sel, e)
 			}
@@ -133,8 +161,8 @@ func (h *history) query(req historyRequest) []any {
 		}
 		var matched []historyEntry
 		seen := map[string]bool{}
-		for i := len(h.entries) - 1; i >= 0; i-- {
-			e := h.entries[i]
+		for i := len(entries) - 1; i >= 0; i-- {
+			e := entries[i]
 			if !globRE(pattern).MatchString(e.Input) {
 				continue
 			}

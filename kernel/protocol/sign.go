@@ -101,11 +101,13 @@ func (s *Signer) Verify(sig []byte, parts [4][]byte) bool {
 // ReplayGuard remembers recently seen signatures and refuses a signature
 // seen before, as jupyter_client's Session.digest_history does. It keeps at
 // most Capacity signatures, forgetting the oldest first (jupyter_client
-// culls a random 10% at 2^16).
+// culls a random 10% at 2^16). A signature is remembered by its first 16
+// bytes, which keeps the guard at a few MB when full; two different
+// messages colliding there would need a 2^64-work HMAC collision.
 type ReplayGuard struct {
 	mu   sync.Mutex
-	seen map[string]struct{}
-	ring []string
+	seen map[[16]byte]struct{}
+	ring [][16]byte
 	next int
 }
 
@@ -114,17 +116,22 @@ const Capacity = 1 << 16
 
 // NewReplayGuard returns an empty guard.
 func NewReplayGuard() *ReplayGuard {
-	return &ReplayGuard{seen: make(map[string]struct{}), ring: make([]string, 0, 1024)}
+	return &ReplayGuard{seen: make(map[[16]byte]struct{}), ring: make([][16]byte, 0, 1024)}
 }
 
 // Check records sig and reports false if it was already recorded.
 func (g *ReplayGuard) Check(sig []byte) bool {
+	var k [16]byte
+	if n, err := hex.Decode(k[:], sig[:min(len(sig), 32)]); err != nil || n < 16 {
+		// Not hex (or short): remember the raw bytes.
+		k = [16]byte{}
+		copy(k[:], sig)
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if _, dup := g.seen[string(sig)]; dup {
+	if _, dup := g.seen[k]; dup {
 		return false
 	}
-	k := string(sig)
 	g.seen[k] = struct{}{}
 	if len(g.ring) < Capacity {
 		g.ring = append(g.ring, k)

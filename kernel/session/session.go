@@ -400,6 +400,25 @@ func (s *Session) autoImport(ctx context.Context, chunks []Chunk) error {
 // eval runs src, turning any panic that escapes yaegi into an error.
 func (s *Session) eval(ctx context.Context, src string) (v reflect.Value, err error) {
 	defer s.forgetRoots()
+	if fset := s.in.FileSet(); fset != nil && !strings.Contains(src, "func") {
+		// yaegi adds every evaluated source to its FileSet and never
+		// removes it (≈1 KB per cell). Positions of a source that defines
+		// no function are only needed while it runs, so it is dropped
+		// afterwards; sources with functions keep theirs for later panics.
+		base := fset.Base()
+		defer func() {
+			var added []*token.File
+			fset.Iterate(func(f *token.File) bool {
+				if f.Base() >= base {
+					added = append(added, f)
+				}
+				return true
+			})
+			for _, f := range added {
+				fset.RemoveFile(f)
+			}
+		}()
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = interp.Panic{Value: r}
@@ -421,7 +440,7 @@ func (s *Session) convertError(err error, code string, prefixLen int, c *Chunk) 
 		frames := s.stderr.panicLines()
 		if ex, ok := p.Value.(exitSignal); ok {
 			msg := fmt.Sprintf("%v was called: the cell stopped, the kernel keeps running", ex)
-			return &Error{Name: "Exit", Value: msg, Traceback: append([]string{"Exit: " + msg}, s.frameLines(frames, code)...)}
+			return &Error{Name: "Exit", Value: msg, Traceback: append([]string{"Exit: " + msg}, s.frameLines(frames, code, c)...)}
 		}
 		val := fmt.Sprint(p.Value)
 		if val == "nil type" && hasRange(c) {
@@ -437,7 +456,7 @@ func (s *Session) convertError(err error, code string, prefixLen int, c *Chunk) 
 			// as reflect's panics: say what they mean.
 			name, val = "RuntimeError", r
 		}
-		tb := append([]string{"panic: " + val}, s.frameLines(frames, code)...)
+		tb := append([]string{"panic: " + val}, s.frameLines(frames, code, c)...)
 		return &Error{Name: name, Value: val, Traceback: tb}
 	}
 	msg := err.Error()
@@ -499,7 +518,7 @@ func sourceTrace(name, msg, code string, line, col int) []string {
 // innermost first. yaegi v0.16.1 reports each frame at its function's start
 // (runCfg's originalExecNode gets a nil exec), so a frame names the function
 // and the line it is declared on, not the faulting statement.
-func (s *Session) frameLines(frames []panicFrame, code string) []string {
+func (s *Session) frameLines(frames []panicFrame, code string, c *Chunk) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, f := range frames {
@@ -509,7 +528,12 @@ func (s *Session) frameLines(frames []panicFrame, code string) []string {
 		}
 		seen[fn] = true
 		if fn == "main" {
-			out = append(out, "  in the cell's statements")
+			first, _, _ := strings.Cut(strings.TrimSpace(c.Text), "\n")
+			if c.Kind == Stmts {
+				out = append(out, fmt.Sprintf("  at line %d: %s", c.Line, first))
+			} else {
+				out = append(out, "  in the cell's statements")
+			}
 			continue
 		}
 		s.declMu.RLock()

@@ -67,6 +67,7 @@ func TestExecuteValues(t *testing.T) {
 		{"k := 3\ntotal := 0\nfor range k { total++ }\ntotal", "3"},
 		{"s := 0\nfor i := range len(\"abc\") { s += i }\ns", "3"},
 		{"var y = 5", "<none>"},
+		{"acc := 0\nfor i := 0; i < 4; i++ { acc += i }\nif v := acc; v > 5 { acc = -v }\nswitch w := acc; { case w < 0: acc = 1 }\nacc", "1"},
 		{"y", "5"},
 	}
 	for _, st := range steps {
@@ -86,9 +87,9 @@ func TestErrors(t *testing.T) {
 	}{
 		{"x := 1\ny := x +", "SyntaxError", "line 2"},
 		{"\n\nvar bad int = \"s\"", "CompileError", "line 3"},
-		{"a := 1\n\npanic(\"boom\")", "Panic", "boom"},
+		{"a := 1\n\npanic(\"boom\")", "Panic", "at line 3: panic(\"boom\")"},
 		{"func boom() { panic(\"deep\") }\nboom()", "Panic", "in func boom"},
-		{"var p *struct{ A int }\np.A = 1", "RuntimeError", "nil pointer"},
+		{"var p *struct{ A int }\np.A = 1", "RuntimeError", "at line 2: p.A = 1"},
 		{"import \"os\"\nos.Exit(3)", "Exit", "os.Exit(3)"},
 		{"xs := []int{1}\n_ = xs[5]", "RuntimeError", "index out of range"},
 		{"for x := range func(yield func(int) bool) {} { _ = x }", "Unsupported", "range over a function"},

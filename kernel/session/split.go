@@ -83,7 +83,11 @@ func Split(code string) ([]Chunk, error) {
 	var chunks []Chunk
 	for i := 0; i < len(units); {
 		j := i + 1
-		for j < len(units) && units[j].kind == units[i].kind &&
+		// Declarations are grouped into one file; each top-level statement
+		// is a chunk of its own, so that a run-time panic (which yaegi
+		// v0.16.1 reports without a usable position) is known to come
+		// from that statement's line.
+		for j < len(units) && units[i].kind == Decls && units[j].kind == Decls &&
 			// An import after another declaration starts a new file.
 			!(units[j].isImport && !units[j-1].isImport) {
 			j++
@@ -200,14 +204,27 @@ func units(code string) ([]unit, error) {
 		out = append(out, u)
 		start = -1
 	}
+	// header is set between for/if/switch and the opening brace of its
+	// body: the semicolons of "for i := 0; i < n; i++ {" do not end a unit.
+	header := false
 	for i, tk := range toks {
+		switch tk.t {
+		case token.FOR, token.IF, token.SWITCH:
+			if depth == 0 {
+				header = true
+			}
+		case token.LBRACE:
+			if depth == 0 {
+				header = false
+			}
+		}
 		switch tk.t {
 		case token.LPAREN, token.LBRACK, token.LBRACE:
 			depth++
 		case token.RPAREN, token.RBRACK, token.RBRACE:
 			depth--
 		}
-		if tk.t == token.SEMICOLON && depth <= 0 {
+		if tk.t == token.SEMICOLON && depth <= 0 && !(header && tk.lit == ";") {
 			flush(i, tk.off)
 			continue
 		}
