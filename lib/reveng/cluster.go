@@ -133,14 +133,15 @@ func sampleIdx(idx []int, n int) []int {
 // the length entropy H(L). Excluded are bytes derived from the length (a
 // length field's low or high byte), bytes bound to senders (a session or
 // peer id predicts lengths when peers differ, but it is not a type), and
-// pairs overlapping the magic or holding a constant zero byte, and bytes
+// bytes already explained (excluded: the magic, channel ids), pairs
+// holding a constant zero byte, and bytes
 // of integers that rise within flows (timeDriven). Among
 // near-best candidates the coarsest partition wins. Returns nil when the
 // best held-out gain is below 0.02 bits or 1 % of H(L): a partition that
 // does not generalise loses log-loss on held-out messages, so any clear
 // gain is evidence, even when one type dominates and most of the length
 // entropy lies within it.
-func findTypeField(msgs []Message, idx []int, magicLen int) *TypeField {
+func findTypeField(msgs []Message, idx []int, excluded []bool) *TypeField {
 	sample := sampleIdx(idx, 100000)
 	n := len(sample)
 	if n < 4 {
@@ -182,16 +183,18 @@ func findTypeField(msgs []Message, idx []int, magicLen int) *TypeField {
 		constant[o] = isConstant(vals)
 		zero[o] = constant[o] && vals[0] == 0
 	}
+	// taken: bytes already explained (magic, channel ids).
+	taken := func(o int) bool { return o < len(excluded) && excluded[o] }
 	var cands []typeCandidate
 	for size := 1; size <= 2; size++ {
 		for o := 0; o+size <= limit; o++ {
-			if size == 1 && (constant[o] || derived[o] || bound[o] || o < magicLen) {
+			if size == 1 && (constant[o] || derived[o] || bound[o] || taken(o)) {
 				continue
 			}
 			if size == 2 {
 				// A constant zero next to a type byte is more likely the high
 				// byte of a neighbouring field than half of the type code.
-				if derived[o] || derived[o+1] || bound[o] || bound[o+1] || (constant[o] && constant[o+1]) || zero[o] || zero[o+1] || o < magicLen {
+				if derived[o] || derived[o+1] || bound[o] || bound[o+1] || (constant[o] && constant[o+1]) || zero[o] || zero[o+1] || taken(o) || taken(o+1) {
 					continue
 				}
 			}

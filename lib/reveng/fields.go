@@ -216,7 +216,7 @@ func lengthRelation(v []uint64, lens []int, start, end, minLen int) (relation, b
 		share := float64(best) / float64(len(v))
 		// The counted bytes [c, L) start after the field, or — for a
 		// length — may include it (a whole-payload length has c = 0).
-		inside := bestC <= start && kind == "length"
+		inside := bestC >= 0 && bestC <= start && kind == "length"
 		if share < matchShare || (bestC < end && !inside) || bestC > minLen {
 			return relation{}, false
 		}
@@ -307,6 +307,10 @@ func (c *fieldCtx) detectLengthFields(group bool) []Candidate {
 		}
 		byRel[key] = append(byRel[key], m)
 	}
+	// Relations explaining the longest tail (smallest tail start) claim
+	// their bytes first: a width's low byte can fit a later tail start by
+	// coincidence when few widths occur.
+	slices.SortStableFunc(order, func(a, b [3]int) int { return cmp.Compare(a[2], b[2]) })
 	var out []Candidate
 	for _, key := range order {
 		ms := byRel[key]
@@ -369,7 +373,8 @@ func idLike(g [16]byte) bool {
 }
 
 // guidWindow tests the 16 bytes at offset o as an identifier repeated
-// across messages. A channel id takes few values, each sent by several
+// across messages. A channel id takes few values (≤ 8, or ≤ 64 when at
+// least 80 % of them are sent by several senders), each sent by several
 // senders; a peer id takes one value per sender (constant within a sender,
 // distinct across senders).
 func (c *fieldCtx) guidWindow(o int, group bool) (Candidate, bool) {
@@ -382,10 +387,14 @@ func (c *fieldCtx) guidWindow(o int, group bool) (Candidate, bool) {
 	}
 	vals := map[[16]byte]*info{}
 	perSender := map[int32]map[[16]byte]struct{}{}
+	var byteSeen [16][256]bool
 	idl := 0
 	for j, i := range c.idx {
 		var g [16]byte
 		copy(g[:], c.msgs[i].Payload[o:o+16])
+		for b, x := range g {
+			byteSeen[b][x] = true
+		}
 		in := vals[g]
 		if in == nil {
 			if len(vals) > c.n/2+1 && len(vals) > c.nSenders+1 {
@@ -410,6 +419,21 @@ func (c *fieldCtx) guidWindow(o int, group bool) (Candidate, bool) {
 		return Candidate{}, false
 	}
 	k := len(vals)
+	// A channel id is one identifier: some byte alone tells its few values
+	// apart. A window straddling two fields (a type and a length) has more
+	// joint values than any of its bytes. (Peer ids are too many for the
+	// test: with a hundred random ids single bytes collide.)
+	maxByte := 0
+	for b := range byteSeen {
+		d := 0
+		for _, seen := range byteSeen[b] {
+			if seen {
+				d++
+			}
+		}
+		maxByte = max(maxByte, d)
+	}
+	oneField := k <= maxByte
 	shared := 0 // values sent by ≥ 2 senders
 	for _, in := range vals {
 		if len(in.senders) >= 2 {
@@ -434,7 +458,7 @@ func (c *fieldCtx) guidWindow(o int, group bool) (Candidate, bool) {
 	}
 	stats := map[string]float64{"values": float64(k), "senders": float64(c.nSenders), "messages": float64(c.n)}
 	switch {
-	case k <= 8 && (c.nSenders < 2 || shared == k):
+	case oneField && ((k <= 8 && (c.nSenders < 2 || shared == k)) || (k <= 64 && float64(shared) >= 0.8*float64(k))):
 		stats["shared"] = float64(shared)
 		return Candidate{Name: "channel", Role: RoleChannel, Offset: o, Size: 16, Type: "guid", Score: 1, Group: group, Stats: stats,
 			Evidence: fmt.Sprintf("16-byte identifier with %d value(s) repeated over %d messages from %d senders", k, c.n, c.nSenders)}, true

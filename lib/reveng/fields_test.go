@@ -48,7 +48,7 @@ func TestTypeField(t *testing.T) {
 		p = append(p, randBytes(r, body)...)
 		msgs = append(msgs, Message{Payload: p, Src: peerAddr(i % 50), Dst: crawlerAddr, TimeNs: int64(i) * 1e6, Transport: UDP})
 	}
-	tf := findTypeField(msgs, allIdx(len(msgs)), 0)
+	tf := findTypeField(msgs, allIdx(len(msgs)), nil)
 	if tf == nil || tf.Offset != 2 || tf.Size != 1 || tf.Values != 3 {
 		t.Fatalf("type field %+v, want u8 at 2 with 3 values (not the length at 0, not the noise at 3)", tf)
 	}
@@ -58,7 +58,7 @@ func TestTypeField(t *testing.T) {
 		msgs[i].Payload[2], msgs[i].Payload[3] = 0x43, []byte{0x01, 0x22, 0x09}[i%3]
 		msgs[i].Payload[4] = byte(r.IntN(256)) // noise after the type
 	}
-	tf = findTypeField(msgs, allIdx(len(msgs)), 0)
+	tf = findTypeField(msgs, allIdx(len(msgs)), nil)
 	if tf == nil || tf.Offset != 2 || tf.Type != "u16be" {
 		t.Fatalf("type field %+v, want u16be at 2", tf)
 	}
@@ -79,7 +79,7 @@ func TestTypeFieldMisleading(t *testing.T) {
 		"short capture":                random(3, func() int { return 20 + r.IntN(5) }),
 	}
 	for name, msgs := range cases {
-		if tf := findTypeField(msgs, allIdx(len(msgs)), 0); tf != nil {
+		if tf := findTypeField(msgs, allIdx(len(msgs)), nil); tf != nil {
 			t.Errorf("%s: type field %+v found in structureless traffic", name, tf)
 		}
 	}

@@ -128,9 +128,11 @@ func inferGroup(msgs []Message, idx []int, obs *observed, opt Options) (*Group, 
 		magic = magic[:4]
 	}
 	g.Magic = hex.EncodeToString(magic)
-	g.TypeField = findTypeField(msgs, idx, len(magic))
 
-	// The header: fields every message has.
+	// The header: fields every message has. The magic, a length field and
+	// channel-like identifiers come before the type field: a channel or
+	// movie id predicts lengths (each channel has its own buffer widths),
+	// yet it is not the message type.
 	gc := newFieldCtx(msgs, idx, obs, opt.MaxSample)
 	gc.minLen = trueMinLen(msgs, idx)
 	gc.claimed = make([]bool, gc.minLen)
@@ -140,11 +142,6 @@ func inferGroup(msgs []Message, idx []int, obs *observed, opt Options) (*Group, 
 		c.Evidence = fmt.Sprintf("constant prefix %x in ≥ %.0f %% of the group's %d messages", magic, 100*constShare, len(idx))
 		g.Header = append(g.Header, c)
 		gc.claim(0, len(magic))
-	}
-	if tf := g.TypeField; tf != nil {
-		g.Header = append(g.Header, Candidate{Name: "type", Role: RoleType, Offset: tf.Offset, Size: tf.Size, Type: tf.Type,
-			Score: tf.Explained, Evidence: tf.Evidence, Group: true, Stats: map[string]float64{"values": float64(tf.Values), "explained": tf.Explained}})
-		gc.claim(tf.Offset, tf.Size)
 	}
 	for _, c := range gc.detectLengthFields(true) {
 		if c.Role != RoleLength || hasRole(g.Header, RoleLength) {
@@ -159,10 +156,24 @@ func inferGroup(msgs []Message, idx []int, obs *observed, opt Options) (*Group, 
 		}
 		g.Header = append(g.Header, c)
 	}
-	// Release offsets claimed by the cluster-only relations again.
+	// Release offsets claimed by relations that belong to clusters.
 	gc.claimed = make([]bool, gc.minLen)
 	for _, c := range g.Header {
 		gc.claim(c.Offset, c.Size)
+	}
+	for o := len(magic); o+16 <= gc.minLen && o < 64; o++ {
+		if c, ok := gc.guidWindow(o, true); ok && c.Role == RoleChannel {
+			g.Header = append(g.Header, c)
+			gc.claim(o, 16)
+			o += 15
+		}
+	}
+	excluded := slices.Clone(gc.claimed)
+	g.TypeField = findTypeField(msgs, idx, excluded)
+	if tf := g.TypeField; tf != nil {
+		g.Header = append(g.Header, Candidate{Name: "type", Role: RoleType, Offset: tf.Offset, Size: tf.Size, Type: tf.Type,
+			Score: tf.Explained, Evidence: tf.Evidence, Group: true, Stats: map[string]float64{"values": float64(tf.Values), "explained": tf.Explained}})
+		gc.claim(tf.Offset, tf.Size)
 	}
 	buf := make([]uint64, 0, gc.n)
 	for o := 0; o < gc.minLen; o++ {
@@ -330,8 +341,13 @@ func inferCluster(msgs []Message, idx []int, obs *observed, opt Options, g *Grou
 		}
 	}
 	// The tail: what a count, width or length field sizes.
+	// When several relations hold (a width and, by coincidence, its low
+	// byte against a later tail start), the one explaining the longest tail
+	// — the smallest tail start — wins.
 	var tail *Candidate
-	for _, lc := range c.detectLengthFields(false) {
+	lengths := c.detectLengthFields(false)
+	slices.SortStableFunc(lengths, func(a, b Candidate) int { return cmp.Compare(a.Stats["tail_start"], b.Stats["tail_start"]) })
+	for _, lc := range lengths {
 		if tail != nil || lc.Stats["tail_start"] < float64(lc.Offset+lc.Size) {
 			continue
 		}
