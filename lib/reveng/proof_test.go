@@ -273,3 +273,52 @@ func compareWithDataset(t *testing.T, path string, msgs []Message, rep *Report) 
 		}
 	}
 }
+
+// TestCrackSimVoD: on lib/sim's VoD crawl (shortened to 20 minutes) with
+// ppl switched off, the movie ids are taken for channel ids rather than
+// for the type, the bitfield's width is the u16 before the bitmap (not a
+// coincidental fit of its low byte) and every message is cracked.
+func TestCrackSimVoD(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates a capture")
+	}
+	cfg, err := sim.VoDPreset(sim.PresetPPLiveVoD, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Duration = 20 * 60
+	dir := t.TempDir()
+	if _, err := sim.WriteVoD(cfg, sim.Output{Dir: dir, Name: "vod"}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := capture.Open(filepath.Join(dir, "vod.pcapng"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	msgs, _, err := ReadFrames(r, UnknownTo(wire.SystemPPL), 4004)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Infer(msgs, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := rep.Groups[0]
+	if tf := g.TypeField; tf == nil || tf.Offset != 2 {
+		t.Fatalf("type field %+v, want offset 2", tf)
+	}
+	if c := find(g.Header, 8); c == nil || c.Role != RoleChannel || c.Stats["values"] < 2 {
+		t.Errorf("movie ids at 8: %+v", c)
+	}
+	bf := rep.ClusterOf(int64(wire.VoDBitfield) >> 8)
+	if bf == nil {
+		t.Fatal("no VOD_BITFIELD cluster")
+	}
+	if w, b := find(bf.Fields, 28), find(bf.Fields, 30); w == nil || w.Role != RoleWidth || w.Type != "u16le" || b == nil || b.Role != RoleBitmap {
+		t.Errorf("bitfield width %+v, bitmap %+v", w, b)
+	}
+	if rep.Coverage.Share < 0.99 {
+		t.Errorf("coverage %.3f", rep.Coverage.Share)
+	}
+}
