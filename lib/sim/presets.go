@@ -31,6 +31,35 @@ func pplBuffer() BufferConfig {
 	}
 }
 
+// pplStartupBuffer is the buffer law of the long-lived swarm the start-up
+// hosts join (synthetic). Its widths are chosen so that a host placed by
+// pp-width at α ≈ 0.34 lands where the chapter's TB example (Fig. 9) puts
+// it: initial offset lag L_0 = (s − ξ_p) + (1 − α)·W_p ≈ 2 + 0.66·270 ≈
+// 180 s (range ≈ 135–220 s for D_p in [200, 330] s), against the chapter's
+// L_0 ≈ 170–210 s (W* = 210 s in its design example, V(τ_sch) = 90 s of
+// video at τ_sch ≈ 40 s for L_0 ≈ 170 s; reference §3.7). That leaves room
+// for the TB switch: the head pole reaches C_sch = 90 s·r at τ_sch ≈ T_chk
+// + C_sch/r_d well before the live edge, and the tail pole then jumps the
+// scope to the newest chunk, so W − V opens up. A neighbour lag of
+// 250–300 s is also the reference's reading of Fig. 9 and matches "large
+// buffer in peer, small buffer in seeder" of the PP abstract (arXiv
+// 0810.2063) and Hei et al.'s ≈ 210 s chunk lifetime in a peer; it departs
+// from the seed paper's remark under Fig. 8 that the seeder's buffer
+// (W_tr = 120 s) is the larger one. The seeder law is unchanged (W_tk =
+// 120·r, the 720/1200 bands).
+//
+// Scope lags are wider than in the live preset (LagExtra ≈ 5 s here, the
+// tracker's TkOffMax trailing the newest chunk by 0–80 chunks): with
+// buffers this wide, L_p − W_p = s − ξ_p must vary by seconds for α_L =
+// α_W·W_p/L_p to come out visibly broader than α_W, as the paper finds,
+// while both modes stay at 0.34 (s − ξ_p is centred near zero).
+func pplStartupBuffer() BufferConfig {
+	b := pplBuffer()
+	b.Duration = Normal(270, 25).Truncated(200, 330)
+	b.LagExtra = LogNormalMean(5, 0.6)
+	return b
+}
+
 func pplSeeder() SeederConfig {
 	return SeederConfig{WidthSeconds: 120, ScopeLag: Uniform(0, 2), OutlierProb: 0.01, OutlierFactor: Uniform(0.3, 0.9)}
 }
@@ -85,8 +114,8 @@ func StartupPreset(name string, seed uint64) (StartupConfig, error) {
 		BMInterval:   5,
 		PoolPeers:    400,
 		Neighbours:   Uniform(8, 15),
-		Seeder:       SeederConfig{WidthSeconds: 120, ScopeLag: Uniform(0, 2), OutlierFactor: Const(1)},
-		Buffer:       pplBuffer(),
+		Seeder:       SeederConfig{WidthSeconds: 120, ScopeLag: Uniform(0, 80), OutlierFactor: Const(1)},
+		Buffer:       pplStartupBuffer(),
 		Timing: StartupTiming{
 			// Mostly within 0.02 s, with a tail that brings the mean to 0.058 s.
 			TrackerDelay: Mixture([]float64{0.9, 0.1}, Uniform(0.004, 0.02), Exponential(0.4475).Shifted(0.02)),
@@ -95,7 +124,8 @@ func StartupPreset(name string, seed uint64) (StartupConfig, error) {
 			Advertise:    Discrete([]float64{5, 10, 15}, []float64{0.85, 0.12, 0.03}),
 			ExtraSenders: Poisson(3.69), // 1 + 3.69 = 4.69 senders before the first request
 		},
-		Placement: PlacementConfig{Rule: "pp-width", Alpha: Normal(0.34, 0.01).Truncated(0, 1)},
+		// σ = 0.005 keeps α_W the sharper of the two (see pplStartupBuffer).
+		Placement: PlacementConfig{Rule: "pp-width", Alpha: Normal(0.34, 0.005).Truncated(0, 1)},
 		// τ_sch = τ_s ≈ T_chk + C_sch/r_d ≈ 40 s at r = 10 (Fig. 9: τ_sch ≈ 40 s, C_sch ≈ 900).
 		TB:             TBConfig{DownloadFactor: Uniform(2.2, 2.6), SwitchSeconds: 90, Turnover: "relative", PrebufferSeconds: 90, Tick: 1},
 		AroundK:        10,

@@ -62,7 +62,12 @@ func TestRecoverSimStartupPreset(t *testing.T) {
 	for _, h := range hosts {
 		byAddr[h.Host] = h
 	}
-	tbBad, rdBad, lhBad := 0, 0, 0
+	// TB recovery (reference §3.7): in the preset the hosts' initial lag
+	// L_0 ≈ 135–220 s exceeds C_sch = 90 s·r, so the head pole reaches the
+	// threshold before the live edge and the tail pole then jumps the scope
+	// to the newest chunk: the switch must show as a tail (W − V > g·V),
+	// with τ_sch within ±5 s, C_sch within ±5 % and r_d within ±10 %.
+	switched, tbGood, lhBad := 0, 0, 0
 	for _, ht := range truth.Hosts {
 		h, ok := byAddr[ht.Addr]
 		if !ok {
@@ -76,13 +81,16 @@ func TestRecoverSimStartupPreset(t *testing.T) {
 			t.Errorf("host %s: α_W %v/%v α_L %v/%v", ht.Addr, h.AlphaW, ht.AlphaW, h.AlphaL, ht.AlphaL)
 		}
 		m := h.Model
-		if ht.TauSch >= 0 && (!m.HasSwitch || math.Abs(m.TauSch-ht.TauSch) > 5 || math.Abs(m.CSch-float64(ht.Csch)) > 0.05*float64(ht.Csch)) {
-			tbBad++
-			t.Logf("host %s: τ_sch %v/%v C_sch %v/%v", ht.Addr, m.TauSch, ht.TauSch, m.CSch, ht.Csch)
-		}
-		if ht.TauSch >= 0 && (!m.HasRd || math.Abs(m.Rd-ht.Rd) > 0.1*ht.Rd) {
-			rdBad++
-			t.Logf("host %s: r_d %v/%v", ht.Addr, m.Rd, ht.Rd)
+		if ht.TauSch >= 0 {
+			switched++
+			if m.HasSwitch && m.SwitchRule == SwitchTail && m.HasRd &&
+				math.Abs(m.TauSch-ht.TauSch) <= 5 &&
+				math.Abs(m.CSch-float64(ht.Csch)) <= 0.05*float64(ht.Csch) &&
+				math.Abs(m.Rd-ht.Rd) <= 0.1*ht.Rd {
+				tbGood++
+			} else {
+				t.Logf("host %s: rule %v τ_sch %v/%v C_sch %v/%v r_d %v/%v", ht.Addr, m.SwitchRule, m.TauSch, ht.TauSch, m.CSch, ht.Csch, m.Rd, ht.Rd)
+			}
 		}
 		if ht.TauS >= 0 && (!m.HasL || math.Abs(m.Lh-ht.Lh) > ht.Rate) {
 			lhBad++
@@ -97,13 +105,10 @@ func TestRecoverSimStartupPreset(t *testing.T) {
 			}
 		}
 	}
-	// In the preset C_sch = 90 s·r exceeds most hosts' initial lag, so the
-	// head pole reaches the newest chunks about when V reaches C_sch and no
-	// tail shows; the switch is then read from V's plateau, which cannot be
-	// told apart from a plateau at the live edge. Most hosts still match.
-	t.Logf("TB misses: switch %d, r_d %d, L_h %d of %d", tbBad, rdBad, lhBad, len(hosts))
-	if tbBad > len(hosts)/5 || rdBad > len(hosts)/20 || lhBad > 0 {
-		t.Errorf("TB recovery: switch misses %d, r_d misses %d, L_h misses %d of %d", tbBad, rdBad, lhBad, len(hosts))
+	frac := float64(tbGood) / float64(max(switched, 1))
+	t.Logf("TB recovered (tail rule, τ_sch ±5 s, C_sch ±5 %%, r_d ±10 %%): %d of %d switched hosts (%.3f); L_h misses %d", tbGood, switched, frac, lhBad)
+	if switched < len(hosts)*99/100 || frac < 0.98 || lhBad > 0 {
+		t.Errorf("TB recovery: %d of %d hosts switched, %d of them recovered (%.3f, want ≥ 0.98), L_h misses %d", switched, len(hosts), tbGood, frac, lhBad)
 	}
 	s, err := Summarize(hosts, 0.01)
 	if err != nil {
