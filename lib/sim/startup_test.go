@@ -96,7 +96,8 @@ func TestStartupRealisedLaws(t *testing.T) {
 
 // TestStartupTB checks the threshold-bipolar reconstruction on the hosts'
 // own buffer maps: the offset stays at θ until τ_s and then advances at r;
-// before τ_sch the buffer is one contiguous run; τ_sch ≈ T_chk + C_sch/r_d.
+// before τ_sch the buffer is one contiguous run; τ_sch ≈ T_chk + C_sch/r_d;
+// after it the scope has jumped (W − V > V/2), the preset's L_0 > C_sch.
 func TestStartupTB(t *testing.T) {
 	m := startupModel(t, 40, nil)
 	var sch10 []float64
@@ -128,6 +129,21 @@ func TestStartupTB(t *testing.T) {
 		}
 		times, offs, widths, bms := m.HostBufferMaps(i)
 		start := m.cfg.Epoch.UnixNano() + sec(h.Start)
+		// The preset's regime (Fig. 9): L_0 leaves room for C_sch, so at
+		// the first map after τ_sch the tail pole has jumped the scope to
+		// the newest chunks and W − V exceeds V/2.
+		if h.L0 <= h.Csch {
+			t.Errorf("host %d: L_0 = %d chunks does not exceed C_sch = %d", i, h.L0, h.Csch)
+		}
+		for k := range times {
+			if at := seconds(times[k] - start); at > h.TauSch+m.cfg.TB.Tick {
+				v := wire.Playable(bms[k], widths[k])
+				if w := widths[k] - 1; float64(w-v) <= 0.5*float64(v) {
+					t.Errorf("host %d BM at %.1f s: W − V = %d, V = %d: no tail after the switch", i, at, w-v, v)
+				}
+				break
+			}
+		}
 		for k := range times {
 			at := seconds(times[k] - start)
 			want := h.Theta
