@@ -7,7 +7,7 @@ BIN     := bin/peerscope
 PKGS    := ./...
 FUZZTIME ?= 5s
 
-.PHONY: all build test test-go test-fmt test-fuzz test-generated bench generate datasets run clean
+.PHONY: all build test test-go test-fmt test-fuzz test-generated test-kernel test-notebooks test-browser bench generate datasets run clean
 
 all: build
 
@@ -17,7 +17,12 @@ build:
 generate:
 	$(GO) generate ./...
 
-test: test-fmt test-go test-fuzz
+test: test-fmt test-go test-fuzz test-generated test-kernel test-notebooks test-browser
+
+# The main job: Jupyter Notebook with the peerscope kernel on the sample
+# datasets (installs what is missing, builds, installs the kernel, prints the URL).
+run:
+	notebooks/run.sh
 
 test-fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -36,6 +41,23 @@ test-fuzz:
 			$(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) $$dir >/dev/null || { echo "fuzz $$t failed"; $(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) $$dir; exit 1; }; \
 		done; \
 	done
+
+# The yaegi symbol tables and inspection docs are generated; fail if stale.
+test-generated:
+	kernel/symbols/check.sh
+
+# Jupyter front ends against the kernel: jupyter_kernel_test, hostile cells,
+# protocol extras, nbconvert, jupyter console under tmux.
+test-kernel:
+	kernel/test/run.sh
+
+# Every notebook executed with nbconvert, key numbers asserted, widget protocol.
+test-notebooks:
+	notebooks/test/run.sh
+
+# Headless Chromium: classic notebook run-all and an ipywidgets 8 page.
+test-browser:
+	notebooks/browser/run.sh
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
