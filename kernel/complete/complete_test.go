@@ -108,3 +108,16 @@ func TestIsComplete(t *testing.T) {
 		}
 	}
 }
+
+func FuzzIsComplete(f *testing.F) {
+	for _, s := range []string{"1+1", "func f() {", "x := )", "s := `", "/* open", "x := []int{1,"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, code string) {
+		switch st, _ := IsComplete(code); st {
+		case "complete", "incomplete", "invalid":
+		default:
+			t.Fatalf("IsComplete(%q) = %q", code, st)
+		}
+	})
+}

@@ -197,7 +197,7 @@ func units(code string) ([]unit, error) {
 		if start < 0 {
 			return
 		}
-		u := classify(toks[start:endTok], code, toks[start].off, endOff)
+		u := classify(toks[start:endTok], toks[start].off, endOff)
 		if c := commentBefore[start]; c >= 0 {
 			u.start = c
 		}
@@ -248,7 +248,9 @@ type tok struct {
 	lit string
 }
 
-func classify(toks []tok, code string, start, end int) unit {
+// classify tells a declaration from a statement by its first tokens: import,
+// type, const, var, func Name and func (recv) Name( are declarations.
+func classify(toks []tok, start, end int) unit {
 	u := unit{kind: Stmts, start: start, end: end}
 	switch toks[0].t {
 	case token.IMPORT:
