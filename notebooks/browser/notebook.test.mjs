@@ -88,6 +88,10 @@ async function run(page) {
       check(img.complete && img.w > 0 && img.h > 0, `PLEA cell ${c.index}: image natural size ${img.w}×${img.h}`);
     }
     step(`PLEA cell ${c.index} (${firstLine}): ${c.imgs.map((i) => `${i.src.slice(5, 14)} ${i.w}×${i.h}`).join(', ')}`);
+    // The notebook scrolls inside its own element, so a page screenshot shows
+    // one screen: keep each PLEA cell as a picture of its own.
+    await page.locator('#notebook .code_cell').nth(c.index)
+      .screenshot({ path: join(s.artifacts, `notebook-plea-cell-${c.index}.png`) });
   }
   const allImgs = images.reduce((n, c) => n + c.imgs.length, 0);
   step(`${allImgs} images in ${images.filter((c) => c.imgs.length).length} cells, no error output`);

@@ -19,6 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 artifacts="$here/artifacts"
 t0=$(date +%s)
+say() { echo "== [$(($(date +%s) - t0)) s] $*"; }
 
 missing=""
 need() { # need CHECK-COMMAND WHAT-TO-INSTALL
@@ -42,7 +43,7 @@ fi
 # @jupyter-widgets/*), pinned by package-lock.json. Never a downloaded browser.
 if [ ! -f "$here/node_modules/.package-lock.json" ] ||
 	[ "$here/package-lock.json" -nt "$here/node_modules/.package-lock.json" ]; then
-	echo "== npm ci (notebooks/browser)"
+	say "npm ci (notebooks/browser)"
 	(cd "$here" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) || {
 		echo "notebooks/browser/run.sh: npm ci failed (is the npm registry reachable?)" >&2
 		exit 2
@@ -70,9 +71,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "== build peerscope"
 mkdir -p "$tmp/bin" "$tmp/root" "$artifacts"
-(cd "$repo" && go build -o "$tmp/bin/peerscope" ./cmd/peerscope)
+rm -f "$artifacts"/*.png "$artifacts"/jupyter.log
+# PEERSCOPE_BIN reuses a binary built from this checkout (e.g. make's
+# bin/peerscope) instead of building one; the kernelspec points at the copy.
+if [ -n "${PEERSCOPE_BIN:-}" ]; then
+	say "use $PEERSCOPE_BIN"
+	cp "$PEERSCOPE_BIN" "$tmp/bin/peerscope"
+else
+	say "build peerscope"
+	(cd "$repo" && go build -o "$tmp/bin/peerscope" ./cmd/peerscope)
+fi
 
 # A private Jupyter environment: nothing of the user's is read or written.
 export JUPYTER_DATA_DIR="$tmp/jupyter/data" JUPYTER_CONFIG_DIR="$tmp/jupyter/config" \
@@ -83,14 +92,17 @@ unset JUPYTER_PATH JUPYTER_CONFIG_PATH 2>/dev/null || true
 # The notebooks read ../datasets: copy both, without this directory.
 tar -C "$repo" --exclude=notebooks/browser -cf - notebooks datasets | tar -C "$tmp/root" -xf -
 
-echo "== bundle the ipywidgets 8 page"
-(cd "$here" && node build.mjs)
+bundle="$here/dist/peerscope-widgets-test.js"
+if [ ! -f "$bundle" ] || [ -n "$(find "$here/src" "$here/build.mjs" "$here/node_modules/.package-lock.json" -newer "$bundle" 2>/dev/null)" ]; then
+	say "bundle the ipywidgets 8 page"
+	(cd "$here" && node build.mjs)
+fi
 
 port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 token=$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(16))')
 root_flag=""
 [ "$(id -u)" -eq 0 ] && root_flag=--allow-root # containers and CI run as root
-echo "== start Jupyter Notebook on 127.0.0.1:$port"
+say "start Jupyter Notebook on 127.0.0.1:$port"
 /usr/bin/jupyter-notebook --no-browser --ip=127.0.0.1 --port="$port" --NotebookApp.port_retries=0 \
 	--NotebookApp.token="$token" --NotebookApp.notebook_dir="$tmp/root" \
 	--NotebookApp.extra_static_paths="$here/dist" $root_flag \
@@ -110,7 +122,7 @@ done
 export PS_BASE_URL="http://127.0.0.1:$port" PS_TOKEN="$token" PS_NBROOT="$tmp/root" PS_ARTIFACTS="$artifacts"
 failed=""
 for t in ${*:-notebook widgets}; do
-	echo "== $t.test.mjs"
+	say "$t.test.mjs"
 	s=$(date +%s)
 	if (cd "$here" && node "$t.test.mjs"); then
 		echo "== $t: PASS in $(($(date +%s) - s)) s"
@@ -119,8 +131,7 @@ for t in ${*:-notebook widgets}; do
 		failed="$failed $t"
 	fi
 done
-echo "== screenshots and server log in notebooks/browser/artifacts/ ($(ls "$artifacts" | tr '\n' ' '))"
-echo "== total $(($(date +%s) - t0)) s"
+say "screenshots and server log in notebooks/browser/artifacts/ ($(ls "$artifacts" | tr '\n' ' '))"
 if [ -n "$failed" ]; then
 	echo "notebooks/browser/run.sh: FAILED:$failed" >&2
 	exit 1
