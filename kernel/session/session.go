@@ -369,18 +369,19 @@ func (s *Session) autoImport(ctx context.Context, chunks []Chunk) error {
 	if len(roots) == 0 {
 		return nil
 	}
-	globals := s.Globals()
 	s.declMu.RLock()
 	var paths []string
+	var globals map[string]reflect.Value
 	for name := range roots {
-		if declared[name] || s.imports[name] != "" || s.decls[name] != nil {
+		if declared[name] || s.imports[name] != "" || s.decls[name] != nil || s.pkgIndex[name] == "" {
 			continue
 		}
-		if _, ok := globals[name]; ok {
-			continue
+		if globals == nil {
+			// Only now: listing the globals costs as much as a small cell.
+			globals = s.Globals()
 		}
-		if path := s.pkgIndex[name]; path != "" {
-			paths = append(paths, path)
+		if _, ok := globals[name]; !ok {
+			paths = append(paths, s.pkgIndex[name])
 		}
 	}
 	s.declMu.RUnlock()

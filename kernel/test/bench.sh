@@ -9,4 +9,4 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 (cd "$root" && go build -o "$tmp/peerscope" ./cmd/peerscope)
 JUPYTER_DATA_DIR="$tmp/data" /usr/bin/python3 "$here/bench.py" "$tmp/peerscope" "$@"
-(cd "$root" && go test -run '^$' -bench 'BenchmarkLibCall' -benchtime 5x ./kernel/)
+(cd "$root" && go test -run '^$' -bench 'BenchmarkLibCall' -benchtime 20x ./kernel/)
