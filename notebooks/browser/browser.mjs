@@ -35,6 +35,9 @@ export async function withBrowser(name, fn) {
     args: [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      // CI containers give /dev/shm 64 MB, too little for Chromium's shared
+      // memory; Debian's launcher adds this only when its size check works.
+      '--disable-dev-shm-usage',
     ],
     viewport: { width: 1280, height: 900 },
     timeout: 30_000,

@@ -24,7 +24,7 @@ async function run(page) {
   step(`open ${NOTEBOOK}`);
   await page.goto(`${s.base}/notebooks/${NOTEBOOK}?token=${s.token}`);
   await page.waitForFunction(() => window.Jupyter && Jupyter.notebook && Jupyter.notebook._fully_loaded
-    && Jupyter.notebook.kernel && Jupyter.notebook.kernel.is_connected(), null, { timeout: 30_000 });
+    && Jupyter.notebook.kernel && Jupyter.notebook.kernel.is_connected(), null, { timeout: 60_000 });
   const kernel = await page.evaluate(() => Jupyter.notebook.kernel.name);
   check(kernel === 'peerscope', `the notebook started kernel ${kernel}, want peerscope`);
   const nCode = await page.evaluate(() => {

@@ -124,7 +124,8 @@ failed=""
 for t in ${*:-notebook widgets}; do
 	say "$t.test.mjs"
 	s=$(date +%s)
-	if (cd "$here" && node "$t.test.mjs"); then
+	# A hung page or kernel ends the test, not the run.
+	if (cd "$here" && timeout -k 10 150 node "$t.test.mjs"); then
 		echo "== $t: PASS in $(($(date +%s) - s)) s"
 	else
 		echo "== $t: FAIL in $(($(date +%s) - s)) s" >&2

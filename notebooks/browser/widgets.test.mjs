@@ -109,7 +109,7 @@ async function settle(page) {
 async function run(page) {
   step('open the ipywidgets 8 page');
   await page.goto(`${s.base}/static/peerscope-widgets-test.html`);
-  await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 20_000 });
+  await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 30_000 });
   const k = await page.evaluate((token) => window.peerscopeTest.start({ token, kernelName: 'peerscope' }), s.token);
   step(`kernel started: ${JSON.stringify(k)}`);
 
