@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,14 +57,23 @@ var excluded = map[string][]string{
 
 func main() {
 	out := flag.String("o", ".", "output directory")
+	only := flag.String("only", "", "regenerate only the tables of packages matching this regexp (docs are always regenerated)")
 	flag.Parse()
-	if err := run(*out); err != nil {
+	var re *regexp.Regexp
+	if *only != "" {
+		var err error
+		if re, err = regexp.Compile(*only); err != nil {
+			fmt.Fprintln(os.Stderr, "gen: -only:", err)
+			os.Exit(2)
+		}
+	}
+	if err := run(*out, re); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out string) error {
+func run(out string, only *regexp.Regexp) error {
 	root, err := moduleRoot()
 	if err != nil {
 		return err
@@ -73,15 +83,20 @@ func run(out string) error {
 		return err
 	}
 	pkgs := append(append([]string{}, fixedPackages...), libs...)
-	// Remove the tables of packages that disappeared.
-	old, _ := filepath.Glob(filepath.Join(out, "sym_*.go"))
-	for _, f := range old {
-		if err := os.Remove(f); err != nil {
-			return err
+	repl := strings.NewReplacer("/", "-", ".", "_", "~", "_")
+	if only == nil {
+		// Remove the tables of packages that disappeared.
+		old, _ := filepath.Glob(filepath.Join(out, "sym_*.go"))
+		for _, f := range old {
+			if err := os.Remove(f); err != nil {
+				return err
+			}
 		}
 	}
-	repl := strings.NewReplacer("/", "-", ".", "_", "~", "_")
 	for _, p := range pkgs {
+		if only != nil && !only.MatchString(p) {
+			continue
+		}
 		ext := extract.Extractor{Dest: "symbols", Exclude: excluded[p]}
 		var buf bytes.Buffer
 		if _, err := ext.Extract(p, "", &buf); err != nil {
