@@ -72,3 +72,43 @@ func FuzzCompileDecode(f *testing.F) {
 		rec.Release()
 	})
 }
+
+// FuzzInfer runs the whole inference on arbitrary message sets (the input
+// is cut into payloads by its own length bytes): clustering, detectors,
+// proposals and confirmation must never panic, and every proposal must
+// compile.
+func FuzzInfer(f *testing.F) {
+	f.Add([]byte{3, 1, 2, 3, 3, 1, 2, 4, 0, 5, 9, 9, 9, 9, 9})
+	seed := []byte{}
+	for i := 0; i < 40; i++ {
+		seed = append(seed, 8, 0xe9, 0x03, byte(i%3), 0, byte(i), byte(i*7), 0, 1)
+	}
+	f.Add(seed)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var msgs []Message
+		for i := 0; len(data) > 0 && i < 400; i++ {
+			n := min(int(data[0]), len(data)-1)
+			p := data[1 : 1+n]
+			data = data[1+n:]
+			tr := UDP
+			if i%7 == 0 {
+				tr = TCP
+			}
+			msgs = append(msgs, Message{Payload: p, TimeNs: int64(i) * 1e8, Src: peerAddr(i % 5), Dst: crawlerAddr, Transport: tr})
+		}
+		if len(msgs) == 0 {
+			return
+		}
+		rep, err := Infer(msgs, Options{MaxSample: 200})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range rep.Groups {
+			for _, cl := range g.Clusters {
+				if _, err := Compile(cl.Format); err != nil {
+					t.Fatalf("%s: %v", cl.Name, err)
+				}
+			}
+		}
+	})
+}
