@@ -162,10 +162,7 @@ type vodPeer struct {
 	covered  bool
 	sent     int
 	lastWI   int
-	lastOnes int
-	lastRuns int
-	zeroSeen bool // an all-zero bitfield was sent
-	grewSeen bool // ones increased between two consecutive bitfields sent
+	seen     sighting // the channel movie's bitfields as the crawler got them
 	firstObs int64
 	lastObs  int64
 }
@@ -173,6 +170,58 @@ type vodPeer struct {
 type cached struct {
 	movie int
 	wi    int
+	seen  sighting
+}
+
+// sighting accumulates what a crawler learns from one peer's bitfields for
+// one movie, in the order they were sent, so that the truth can state the
+// role and mode that crawler can observe (the rules of lib/vod and the
+// analyses doc §3.9, applied to the emitted bitfields): Zpeer when a
+// bitfield after the first is all-zero or every one is; otherwise watcher
+// when the ones increased between two consecutive bitfields, contributor
+// when they never did; smoother when the last bitfield is one run of ones,
+// jumper when it has more.
+type sighting struct {
+	n        int  // bitfields sent
+	lastOnes int  // ones in the last one
+	lastRuns int  // runs of ones in the last one (no gap tolerance)
+	anyZero  bool // some bitfield was all-zero
+	zeroLate bool // some bitfield after the first was all-zero
+	allZero  bool // every bitfield was all-zero
+	grew     bool // ones increased between two consecutive bitfields
+}
+
+func (s *sighting) add(bitmap []byte, width int) {
+	ones := wire.Ones(bitmap, width)
+	if s.n > 0 {
+		s.grew = s.grew || ones > s.lastOnes
+		s.zeroLate = s.zeroLate || ones == 0
+		s.allZero = s.allZero && ones == 0
+	} else {
+		s.allZero = ones == 0
+	}
+	s.anyZero = s.anyZero || ones == 0
+	s.n++
+	s.lastOnes, s.lastRuns = ones, wire.Runs(bitmap, width, 0)
+}
+
+// observed returns the role and mode a crawler can tell from the bitfields
+// ("" and "" when it got none; a Zpeer has no mode).
+func (s *sighting) observed() (role, mode string) {
+	switch {
+	case s.n == 0:
+		return "", ""
+	case s.zeroLate || s.allZero:
+		return RoleZpeer, ""
+	case s.grew:
+		role = RoleWatcher
+	default:
+		role = RoleContributor
+	}
+	if s.lastRuns == 1 {
+		return role, ModeSmoother
+	}
+	return role, ModeJumper
 }
 
 // VoD is the synthetic VoD crawl (see VoDConfig).
@@ -427,18 +476,14 @@ func (m *VoD) fire(ev event, q *eventQueue) error {
 		m.bf = m.bitfield(p, t, m.bf)
 		L := m.lengths[p.ch]
 		p.lastWI = wire.WatchingIndex(m.bf, L)
-		ones := wire.Ones(m.bf, L)
-		if p.sent > 1 && ones > p.lastOnes {
-			p.grewSeen = true
-		}
-		p.zeroSeen = p.zeroSeen || ones == 0
-		p.lastOnes, p.lastRuns = ones, wire.Runs(m.bf, L, 0)
+		p.seen.add(m.bf, L)
 		m.bfb = wire.VoDBitfieldBody{Width: uint16(L), Bitmap: m.bf}
 		m.buf = wire.AppendPPL(m.buf[:0], movie, wire.VoDBitfield, &m.bfb)
 		if err := m.em.send(t, p.ep, m.crawler, UDP, m.buf); err != nil {
 			return err
 		}
-		for _, c := range p.cached {
+		for i := range p.cached {
+			c := &p.cached[i]
 			L := m.lengths[c.movie]
 			m.bf = append(m.bf[:0], make([]byte, (L+7)/8)...)
 			if p.role != RoleZpeer || t < p.zeroAt {
@@ -446,6 +491,7 @@ func (m *VoD) fire(ev event, q *eventQueue) error {
 					m.bf[k>>3] |= 1 << (k & 7)
 				}
 			}
+			c.seen.add(m.bf, L)
 			m.bfb = wire.VoDBitfieldBody{Width: uint16(L), Bitmap: m.bf}
 			m.buf = wire.AppendPPL(m.buf[:0], m.movies[c.movie], wire.VoDBitfield, &m.bfb)
 			if err := m.em.send(t, p.ep, m.crawler, UDP, m.buf); err != nil {
@@ -496,18 +542,54 @@ type VoDTruth struct {
 }
 
 // VoDChannelTruth counts the realised role × mode mix of a channel (the
-// layout of the paper's Table 1) over all its peers.
+// layout of the paper's Table 1) over all its peers, by intent, and in
+// Observed the mix a crawler with the configured snapshot schedule can see
+// from the bitfields actually sent (peers it got none from are left out).
 type VoDChannelTruth struct {
-	Name             string `json:"name"`
-	Movie            string `json:"movie"`
-	Length           int    `json:"length_chunks"`
-	Peers            int    `json:"peers"`
-	Zpeers           int    `json:"zpeers"`
-	ContribSmoothers int    `json:"contributor_smoothers"`
-	ContribJumpers   int    `json:"contributor_jumpers"`
-	WatcherSmoothers int    `json:"watcher_smoothers"`
-	WatcherJumpers   int    `json:"watcher_jumpers"`
-	ObservedPeers    int    `json:"observed_peers"`
+	Name             string        `json:"name"`
+	Movie            string        `json:"movie"`
+	Length           int           `json:"length_chunks"`
+	Peers            int           `json:"peers"`
+	Zpeers           int           `json:"zpeers"`
+	ContribSmoothers int           `json:"contributor_smoothers"`
+	ContribJumpers   int           `json:"contributor_jumpers"`
+	WatcherSmoothers int           `json:"watcher_smoothers"`
+	WatcherJumpers   int           `json:"watcher_jumpers"`
+	ObservedPeers    int           `json:"observed_peers"`
+	Observed         VoDRoleCounts `json:"observed"`
+}
+
+// VoDRoleCounts is one movie's Table 1 row as a crawler observes it: the
+// peers it got bitfields from, their Zpeers, and contributors and watchers
+// split into smoothers and jumpers.
+type VoDRoleCounts struct {
+	Peers            int `json:"peers"`
+	Zpeers           int `json:"zpeers"`
+	ContribSmoothers int `json:"contributor_smoothers"`
+	ContribJumpers   int `json:"contributor_jumpers"`
+	WatcherSmoothers int `json:"watcher_smoothers"`
+	WatcherJumpers   int `json:"watcher_jumpers"`
+}
+
+// add counts one observed (role, mode); an unobserved peer (role "") is
+// not counted.
+func (c *VoDRoleCounts) add(role, mode string) {
+	if role == "" {
+		return
+	}
+	c.Peers++
+	switch {
+	case role == RoleZpeer:
+		c.Zpeers++
+	case role == RoleContributor && mode == ModeSmoother:
+		c.ContribSmoothers++
+	case role == RoleContributor:
+		c.ContribJumpers++
+	case mode == ModeSmoother:
+		c.WatcherSmoothers++
+	default:
+		c.WatcherJumpers++
+	}
 }
 
 // VoDPeerTruth is one VoD peer's realised parameters.
@@ -532,20 +614,28 @@ type VoDPeerTruth struct {
 	FirstSeen float64 `json:"first_seen_s,omitempty"`
 	LastSeen  float64 `json:"last_seen_s,omitempty"`
 	LastWI    int     `json:"last_seen_wi"`
-	// What the crawler could see (facts, not a classification): an
-	// all-zero bitfield, an increase of ones between consecutive
-	// bitfields, and the runs of the last bitfield. A Zpeer wiped after
-	// its last snapshot, or a watcher seen once, looks like a contributor.
-	ZeroSeen bool          `json:"zero_seen"`
-	GrewSeen bool          `json:"ones_increased_seen"`
-	LastRuns int           `json:"last_seen_runs"`
-	Cached   []CachedTruth `json:"cached,omitempty"`
+	// What the crawler could see: an all-zero bitfield, an increase of
+	// ones between consecutive bitfields, the runs of the last bitfield,
+	// and the role and mode those bitfields show (see VoDRoleCounts; ""
+	// when none was sent). Role, Acts and Mode above are intents: a Zpeer
+	// wiped outside its sightings, or a watcher that grew only before its
+	// first sighting, is observed as what its bitfields show.
+	ZeroSeen     bool          `json:"zero_seen"`
+	GrewSeen     bool          `json:"ones_increased_seen"`
+	LastRuns     int           `json:"last_seen_runs"`
+	ObservedRole string        `json:"observed_role"`
+	ObservedMode string        `json:"observed_mode"`
+	Cached       []CachedTruth `json:"cached,omitempty"`
 }
 
-// CachedTruth is another movie a peer shares.
+// CachedTruth is another movie a peer shares, with the role and mode its
+// bitfields for that movie show the crawler (a contributor smoother, or a
+// Zpeer once wiped).
 type CachedTruth struct {
-	Movie string `json:"movie"`
-	WI    int    `json:"wi"`
+	Movie        string `json:"movie"`
+	WI           int    `json:"wi"`
+	ObservedRole string `json:"observed_role"`
+	ObservedMode string `json:"observed_mode"`
 }
 
 func (m *VoD) truth(nz NoiseTruth) *VoDTruth {
@@ -569,7 +659,8 @@ func (m *VoD) truth(nz NoiseTruth) *VoDTruth {
 		pt := VoDPeerTruth{Index: p.idx, Channel: p.ch, Addr: p.ep.String(), PeerID: p.id.String(), Role: p.role, Acts: p.acts,
 			Mode: p.mode, WI: p.wi, Runs: wire.Runs(final, L, 0), OnesStart: p.n0, OnesEnd: len(p.order),
 			Join: seconds(p.join), Leave: seconds(p.leave), Online: seconds(p.leave - p.join), Covered: p.covered,
-			Bitfields: max(p.sent, 0), LastWI: p.lastWI, ZeroSeen: p.zeroSeen, GrewSeen: p.grewSeen, LastRuns: p.lastRuns}
+			Bitfields: max(p.sent, 0), LastWI: p.lastWI, ZeroSeen: p.seen.anyZero, GrewSeen: p.seen.grew, LastRuns: p.seen.lastRuns}
+		pt.ObservedRole, pt.ObservedMode = p.seen.observed()
 		if p.acts == RoleContributor {
 			pt.OnesStart = len(p.order)
 		}
@@ -580,7 +671,9 @@ func (m *VoD) truth(nz NoiseTruth) *VoDTruth {
 			pt.FirstSeen, pt.LastSeen = seconds(p.firstObs), seconds(p.lastObs)
 		}
 		for _, c := range p.cached {
-			pt.Cached = append(pt.Cached, CachedTruth{Movie: m.movies[c.movie].String(), WI: c.wi})
+			ct := CachedTruth{Movie: m.movies[c.movie].String(), WI: c.wi}
+			ct.ObservedRole, ct.ObservedMode = c.seen.observed()
+			pt.Cached = append(pt.Cached, ct)
 		}
 		t.Peers = append(t.Peers, pt)
 		ct := &t.Channels[p.ch]
@@ -588,6 +681,7 @@ func (m *VoD) truth(nz NoiseTruth) *VoDTruth {
 		if pt.Bitfields > 0 {
 			ct.ObservedPeers++
 		}
+		ct.Observed.add(pt.ObservedRole, pt.ObservedMode)
 		switch {
 		case p.role == RoleZpeer:
 			ct.Zpeers++
