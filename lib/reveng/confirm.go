@@ -22,7 +22,8 @@ type Confirmation struct {
 	// CleanShare = Clean / Messages.
 	CleanShare float64 `json:"clean_share"`
 	// Bytes counts every payload byte; Explained those of clean messages
-	// lying in fields whose role is not unknown.
+	// lying in fields whose role is not unknown (a field named by hand
+	// without a role counts as explained: someone named it).
 	Bytes          int64   `json:"bytes"`
 	Explained      int64   `json:"explained"`
 	ExplainedShare float64 `json:"explained_share"`
