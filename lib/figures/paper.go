@@ -144,7 +144,7 @@ func startupFigures(t map[string]arrow.Table, origin int64, opt PaperOptions) ([
 	}
 	figs = append(figs,
 		Figure{Name: "fig2-buffer-map", Plot: Fig2(h.Host, lastMaps(trs[best].Sent, h.Register, 12))},
-		Figure{Name: "fig5-startup-model", Plot: StartupFig5(h)},
+		Figure{Name: "fig5-startup-model", Plot: StartupFig5(h, trs[best].Received)},
 		Figure{Name: "tb-progress", Plot: StartupTB(h, trs[best].Sent)},
 	)
 	return figs, notes

@@ -79,7 +79,10 @@ func RateDetrended(ch rate.Channel, t, offset []float64) *plot.Plot {
 // model, not a trace): s, f_tk, f_p, ξ_p advance at r; f_h stays at θ until
 // τ_s and then advances at r, so the final lag L_h = L_0 + r·τ_s shows as the
 // gap between s and f_h. Without τ_s or r (not observed) f_h is drawn flat.
-func StartupFig5(h startup.Host) *plot.Plot {
+// received are the buffer maps the host received (its Trace.Received; nil
+// leaves v_p out): the first one from its first neighbour gives the
+// neighbour's playable video V_p, drawn as v_p(t) = f_p(t) + V_p.
+func StartupFig5(h startup.Host, received []startup.BufferMap) *plot.Plot {
 	r := h.Model.Rate
 	tauS := h.Model.TauS
 	if !h.Model.HasTauS {
@@ -103,6 +106,9 @@ func StartupFig5(h startup.Host) *plot.Plot {
 	}
 	if h.HasP {
 		m.Fp, m.Xip = line(float64(h.Fp)), line(float64(h.Xip))
+		if v, ok := firstPlayable(h, received); ok {
+			m.Vp = line(float64(h.Fp + int64(v)))
+		}
 	}
 	if !h.HasChk {
 		m.Theta = math.NaN()
@@ -118,6 +124,21 @@ func StartupFig5(h startup.Host) *plot.Plot {
 	p := Fig5(m)
 	p.Title.Text = "Start-up model of host " + h.Host
 	return p
+}
+
+// firstPlayable returns V_p of the earliest map the host received from its
+// first neighbour.
+func firstPlayable(h startup.Host, received []startup.BufferMap) (int, bool) {
+	best := -1
+	for i, b := range received {
+		if b.From == h.FirstNeighbour && (best < 0 || b.T < received[best].T) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return 0, false
+	}
+	return received[best].Playable(), true
 }
 
 // StartupFig6 draws Fig. 6 from the hosts with a complete start-up (HasAlpha):

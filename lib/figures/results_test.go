@@ -77,14 +77,26 @@ func TestStartupFiguresFromHosts(t *testing.T) {
 		AlphaW: 0.4, AlphaL: 0.27,
 		Model: startup.Model{Rate: 10, TauS: 40, HasTauS: true, TauSch: 30, CSch: 600, HasSwitch: true},
 	}
-	p := StartupFig5(h)
+	h.FirstNeighbour = "10.0.0.1:4004"
+	p := StartupFig5(h, nil)
 	// s(t) = 11500 + 10t over [0, 80].
 	checkRange(t, "x", p.X, 0, 80)
 	checkY(t, p, 10000, 12300)
-	if got := len(legendNames(p)); got != 7 { // no v_p from a Host
+	if got := len(legendNames(p)); got != 7 { // no v_p without the received maps
 		t.Errorf("fig5 legend %q", legendNames(p))
 	}
 	checkRenders(t, p)
+	// The neighbour's first map holds 4 leading chunks: v_p(0) = f_p + 4.
+	recv := []startup.BufferMap{
+		{T: 2, From: "10.0.0.1:4004", Offset: 10000, Width: 16, Bitmap: []byte{0x0f, 0x01}},
+		{T: 1, From: "10.0.0.2:4004", Offset: 10000, Width: 16, Bitmap: []byte{0xff, 0xff}},
+	}
+	if v, ok := firstPlayable(h, recv); !ok || v != 4 {
+		t.Errorf("V_p = %d, %v; want 4 from the first neighbour", v, ok)
+	}
+	if got := len(legendNames(StartupFig5(h, recv))); got != 8 {
+		t.Errorf("with v_p: %d legend entries, want 8", got)
+	}
 
 	p6 := StartupFig6([]startup.Host{h, {Host: "incomplete"}}, 0.34)
 	checkRange(t, "x", p6.X, 0.5, 1.5) // one experiment, padded

@@ -110,6 +110,11 @@ def main(d):
         # a few hundred peers, plus the crawl's partial view).
         check(n, got and paper and near(got[0], paper[0], 8) and near(got[1], paper[1], 8),
               "Table 1 channel %s smoother shares %s vs paper %s" % (ch, got, paper))
+        # lib/vod's preset test: the counts the crawler can observe are
+        # recovered exactly.
+        counts = grab(n, t, r"\n%s\s+(\d+) \([\d.]+ %%\)\s+(\d+) \([\d.]+ %%\)\s+(\d+) \([\d.]+ %%\)\s+(\d+) \(" % ch, int)
+        truth = grab(n, t, r"truth, channel %s \(observable\): contributor smoothers (\d+), jumpers (\d+); watcher smoothers (\d+), jumpers (\d+)" % ch, int)
+        check(n, counts is not None and counts == truth, "Table 1 channel %s counts %s, truth %s" % (ch, counts, truth))
     check(n, "most attractive: channel 3, least: channel 2" in t, "WI attractiveness order")
     v = grab(n, t, r"after minute 10: ([\d.]+)")
     check(n, v and v[0] < 0.2, "sharing profile time-invariant: %s" % v)
