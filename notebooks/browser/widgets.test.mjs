@@ -5,7 +5,9 @@
 // renders the widgets with @jupyter-widgets/html-manager 8 (controls 2.0.0).
 // The test drags the slider with the mouse, then sets the model from the front
 // end, and each time checks that the kernel saw the value and that the figure
-// image was replaced (update_display_data) by a different one.
+// image was replaced (update_display_data) by a different one. Then a second
+// front end restores the widgets from the kernel (jupyter.widget.control, as a
+// reloaded page does), moves the slider, and the first front end follows.
 import { settings, withBrowser, check, stepper } from './browser.mjs';
 import { join } from 'node:path';
 
@@ -169,6 +171,27 @@ async function run(page) {
   const shown = await page.evaluate((id) => window.peerscopeTest.modelValue(id, 'value'), sliderId);
   check(kv3.value === 4000 && shown === 4000, `out-of-range 99999: kernel ${kv3.value}, front end ${shown}, want both 4000`);
   step('out-of-range value clamped to 4000 by the kernel, front end followed');
+
+  // 4. A second front end (a reloaded page) restores the widgets from the
+  // kernel and moves the slider; the first front end follows (echo_update).
+  const re = await page.evaluate((id) => window.peerscopeTest.reconnect(id), modelId);
+  check(!re.fallback, 'the kernel did not answer request_states on jupyter.widget.control (the manager fell back to per-comm request_state)');
+  const restored = await page.evaluate((id) => window.peerscopeTest.modelValue(id, 'value', 2), sliderId);
+  check(restored === 4000, `the second front end restored Δ = ${restored}, want 4000`);
+  const readout2 = page.locator('#reloaded .widget-slider .widget-readout').first();
+  await readout2.waitFor({ state: 'visible', timeout: 10_000 });
+  const beforeSecond = await figure(page);
+  await page.evaluate((id) => window.peerscopeTest.setModelValue(id, 'value', 2000, 2), sliderId);
+  await settle(page);
+  const kv4 = await kernelValue(page);
+  check(kv4.value === 2000, `after the second front end set 2000 the kernel holds ${kv4.value}`);
+  const first = await page.evaluate((id) => window.peerscopeTest.modelValue(id, 'value', 1), sliderId);
+  check(first === 2000 && (await readout.innerText()).trim() === '2000',
+    `the first front end shows ${await readout.innerText()} (model ${first}) after the second set 2000`);
+  check((await readout2.innerText()).trim() === '2000', `the second front end shows ${await readout2.innerText()}`);
+  const afterSecond = await figure(page);
+  check(afterSecond && afterSecond !== beforeSecond, 'the figure did not change after the second front end moved the slider');
+  step(`second front end: ${re.models} models restored through the control comm, set 2000, kernel and first front end followed, figure changed`);
 
   const errors = await page.evaluate(() => window.peerscopeTest.state.errors);
   check(errors.length === 0, `errors shown: ${errors.join('; ')}`);

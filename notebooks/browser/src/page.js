@@ -198,6 +198,7 @@ async function start({ token, kernelName }) {
   const kernels = new KernelManager({ serverSettings });
   await kernels.ready;
   const kernel = await kernels.startNew({ name: kernelName });
+  state.kernels = kernels;
   state.kernel = kernel;
   state.manager = new LiveManager(kernel);
   kernel.iopubMessage.connect((_, msg) => {
@@ -233,15 +234,49 @@ async function execute(code) {
   return { status: reply.content.status, text: area.innerText };
 }
 
-// modelValue reads a widget model's attribute as the front end holds it.
-async function modelValue(modelId, key) {
-  const model = await state.manager.get_model(modelId);
+// reconnect opens a second front end on the same kernel, as a reloaded
+// JupyterLab 4 or Notebook 7 page does: a new kernel connection whose manager
+// asks the kernel for every live widget on the "jupyter.widget.control" comm
+// (request_states → update_states), then shows the model boxId from there.
+// It reports whether the manager had to fall back to asking each widget comm
+// in turn (what it does when the control comm does not answer).
+async function reconnect(boxId) {
+  const kernel2 = state.kernels.connectTo({
+    model: { id: state.kernel.id, name: state.kernel.name },
+    handleComms: true,
+  });
+  await kernel2.info;
+  const m2 = new LiveManager(kernel2);
+  let fallback = false;
+  const perComm = m2._loadFromKernelModels.bind(m2);
+  m2._loadFromKernelModels = async () => {
+    fallback = true;
+    return perComm();
+  };
+  await m2._loadFromKernel();
+  state.manager2 = m2;
+  const el = document.createElement('div');
+  el.className = 'reloaded';
+  document.getElementById('reloaded').appendChild(el);
+  const model = await m2.get_model(boxId);
+  await m2.display_view(await m2.create_view(model), el);
+  return { fallback, models: Object.keys(m2._models).length };
+}
+
+function managerOf(which) {
+  return which === 2 ? state.manager2 : state.manager;
+}
+
+// modelValue reads a widget model's attribute as front end `which` (1, or 2
+// after reconnect) holds it.
+async function modelValue(modelId, key, which = 1) {
+  const model = await managerOf(which).get_model(modelId);
   return model.get(key);
 }
 
-// setModelValue changes a model from the front end, as a view would.
-async function setModelValue(modelId, key, value) {
-  const model = await state.manager.get_model(modelId);
+// setModelValue changes a model from front end `which`, as a view would.
+async function setModelValue(modelId, key, value, which = 1) {
+  const model = await managerOf(which).get_model(modelId);
   model.set(key, value);
   model.save_changes();
 }
@@ -250,5 +285,5 @@ async function shutdown() {
   if (state.kernel) await state.kernel.shutdown();
 }
 
-window.peerscopeTest = { start, execute, modelValue, setModelValue, shutdown, state };
+window.peerscopeTest = { start, execute, reconnect, modelValue, setModelValue, shutdown, state };
 document.body.dataset.ready = 'true';
