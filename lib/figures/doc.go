@@ -22,8 +22,13 @@
 //	SharingProfile/SharingDistribution [15] φ(θ,t) and ψ(θ,t) over time
 //
 // Builders take plain series (the estimators' outputs reduced to numbers) and
-// return a *plot.Plot; nothing here does I/O except the Render and Save
-// helpers. Long series are drawn through Line and Scatter, which reduce the
+// return a *plot.Plot. RateFig3/RateFig4/RateDetrended, StartupFig5/
+// StartupFig6/StartupAlpha/StartupTB and VodFig7/VodTable1/VodFig8a/VodFig8b/
+// VodFig9/VodSharing draw straight from the result types of lib/rate,
+// lib/startup and lib/vod; Paper runs every analysis a dataset has data for
+// and returns all figures (what `peerscope figures` writes). Nothing here
+// does I/O except the Render and Save helpers and Paper's reading of the
+// dataset's tables. Long series are drawn through Line and Scatter, which reduce the
 // data to what the output's pixels can show (per-pixel min/max for lines,
 // one glyph per occupied cell for scatters) at draw time, so a 10-million-point
 // series renders in tens of milliseconds instead of the ~10 s gonum/plot needs
