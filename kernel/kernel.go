@@ -9,6 +9,7 @@ package kernel
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log"
@@ -599,8 +600,27 @@ func (r *stdinReader) Read(p []byte) (int, error) {
 // commPublisher sends comm messages on IOPub under the current request.
 type commPublisher struct{ k *Kernel }
 
+// PublishComm sends a comm message. A "metadata" entry of content (where
+// comm.Manager.Open puts the comm_open metadata) travels as the message's
+// metadata, as ipykernel sends it: the ipywidgets 8 front end reads the
+// widget protocol version from msg.metadata.version.
 func (p commPublisher) PublishComm(msgType string, content map[string]any, buffers [][]byte) error {
-	return p.k.srv.PublishBuffers(p.k.parent.Load(), msgType, content, buffers)
+	var meta json.RawMessage
+	if md, ok := content["metadata"]; ok {
+		b, err := json.Marshal(md)
+		if err != nil {
+			return fmt.Errorf("%s metadata: %w", msgType, err)
+		}
+		meta = b
+		c := make(map[string]any, len(content))
+		for k, v := range content {
+			if k != "metadata" {
+				c[k] = v
+			}
+		}
+		content = c
+	}
+	return p.k.srv.Send(protocol.IOPub, [][]byte{[]byte(msgType)}, p.k.parent.Load(), msgType, content, meta, buffers)
 }
 
 func (k *Kernel) handleComm(m *protocol.Message) error {

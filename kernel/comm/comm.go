@@ -83,7 +83,10 @@ func (m *Manager) RegisterTarget(target string, fn TargetFunc) {
 
 // Open opens a comm from the kernel side: it sends comm_open with data,
 // metadata and buffers to the front end, which routes it to its handler of
-// target (for widgets, "jupyter.widget").
+// target (for widgets, "jupyter.widget"). The metadata is handed to the
+// Publisher as content["metadata"]; the kernel sends it as the message's
+// metadata (where ipykernel puts it and ipywidgets 8 reads the protocol
+// version).
 func (m *Manager) Open(target string, data, metadata map[string]any, buffers ...[]byte) (*Comm, error) {
 	c := &Comm{ID: newID(), Target: target, m: m}
 	m.mu.Lock()
