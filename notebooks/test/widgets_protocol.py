@@ -22,12 +22,10 @@ TIMEOUT = 30
 
 
 def protocol_version(msg):
-    """The widget protocol version of a comm_open. ipywidgets front ends read
-    it from the message's metadata; the peerscope kernel's comm manager
-    (kernel/comm, not ours) currently puts comm_open's metadata inside the
-    content, so both places are accepted here and
-    test_version_in_message_metadata records the gap."""
-    return msg["metadata"].get("version") or msg["content"].get("metadata", {}).get("version")
+    """The widget protocol version of a comm_open: ipywidgets front ends read
+    it from the message's metadata (where ipykernel puts it), not from the
+    content."""
+    return msg["metadata"].get("version")
 
 
 class WidgetProtocol(unittest.TestCase):
@@ -69,19 +67,6 @@ class WidgetProtocol(unittest.TestCase):
         msg = self.kc.session.msg(msg_type, content)
         self.kc.shell_channel.send(msg)
         return self.iopub_until_idle(msg["header"]["msg_id"])
-
-    @unittest.expectedFailure
-    def test_version_in_message_metadata(self):
-        # Expected to fail until kernel/comm's Manager.Open sends its metadata
-        # argument as the message metadata (ipykernel does; @jupyter-widgets/
-        # base's handle_comm_open reads msg.metadata.version and refuses the
-        # model otherwise). Remove the decorator once it does.
-        reply, msgs = self.execute('import "github.com/peerscope/peerscope/kernel/widgets"\n'
-                                   'widgets.Show(widgets.NewCheckbox("c", true))')
-        opens = [m for m in msgs if m["msg_type"] == "comm_open"]
-        self.assertTrue(opens)
-        for m in opens:
-            self.assertEqual(m["metadata"].get("version"), "2.1.0")
 
     def test_widgets(self):
         reply, msgs = self.execute(
