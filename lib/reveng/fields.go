@@ -161,9 +161,34 @@ func isBE(k opKind) bool { return k == opU16BE || k == opU32BE || k == opU64BE }
 // (all are at least minLen long, so the read is in bounds when o+size ≤ minLen).
 func (c *fieldCtx) values(o int, k opKind, dst []uint64) []uint64 {
 	dst = dst[:0]
-	for _, i := range c.idx {
-		v, _, _ := readInt(k, c.msgs[i].Payload, o)
-		dst = append(dst, v)
+	// One loop per kind: the detectors call this for every offset and kind
+	// of every cluster, so the per-value switch of readInt is hoisted.
+	switch k {
+	case opU8:
+		for _, i := range c.idx {
+			dst = append(dst, uint64(c.msgs[i].Payload[o]))
+		}
+	case opU16LE:
+		for _, i := range c.idx {
+			dst = append(dst, uint64(binary.LittleEndian.Uint16(c.msgs[i].Payload[o:])))
+		}
+	case opU16BE:
+		for _, i := range c.idx {
+			dst = append(dst, uint64(binary.BigEndian.Uint16(c.msgs[i].Payload[o:])))
+		}
+	case opU32LE:
+		for _, i := range c.idx {
+			dst = append(dst, uint64(binary.LittleEndian.Uint32(c.msgs[i].Payload[o:])))
+		}
+	case opU32BE:
+		for _, i := range c.idx {
+			dst = append(dst, uint64(binary.BigEndian.Uint32(c.msgs[i].Payload[o:])))
+		}
+	default:
+		for _, i := range c.idx {
+			v, _, _ := readInt(k, c.msgs[i].Payload, o)
+			dst = append(dst, v)
+		}
 	}
 	return dst
 }
