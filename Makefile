@@ -56,8 +56,8 @@ test-notebooks:
 	notebooks/test/run.sh
 
 # Headless Chromium: classic notebook run-all and an ipywidgets 8 page.
-test-browser:
-	notebooks/browser/run.sh
+test-browser: build
+	PEERSCOPE_BIN=$(BIN) notebooks/browser/run.sh
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
