@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"time"
 
 	"github.com/peerscope/peerscope/lib/capture"
@@ -72,7 +73,17 @@ func runDecode(args []string, stdout, stderr io.Writer) int {
 	return exitUsage
 }
 
+// decodeMemoryLimit is the soft heap limit of a decode. The live heap stays
+// near 150 MB whatever the capture's size (a few batches per table, and for
+// Parquet one buffered row group per open file), but Arrow and Parquet
+// writing leave much garbage, and Go's default heap goal of twice the live
+// heap would let the process grow far beyond it. GOMEMLIMIT overrides it.
+const decodeMemoryLimit = 220 << 20
+
 func decodeTo(in, dir string, f dataset.Format, stdout, stderr io.Writer) int {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(decodeMemoryLimit)
+	}
 	r, err := capture.Open(in)
 	if err != nil {
 		fmt.Fprintf(stderr, "peerscope decode: %v\n", err)

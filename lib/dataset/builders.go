@@ -74,13 +74,12 @@ func (b *batcher) bind(name string, c column) {
 	b.cols[idx[0]] = c
 }
 
-// checkBound verifies every column is bound and reserves the first batch.
+// checkBound verifies that every column is bound.
 func (b *batcher) checkBound() {
 	for i, c := range b.cols {
 		if c == nil {
 			panic("dataset: column " + b.schema.Field(i).Name + " of " + b.table + " not bound")
 		}
-		c.reserve(b.size)
 	}
 }
 

@@ -16,13 +16,13 @@ import (
 // zero-then-grow cycle of their buffers, which is what lets decoding keep up
 // with the packet parser (see BenchmarkDecodeVsDLP).
 
-// column is one accumulator of a table's batch.
+// column is one accumulator of a table's batch. A column starts empty and
+// grows with its first batch (a table may never see a row); from then on
+// every batch is allocated at the size of the one before.
 type column interface {
 	// array hands the rows appended so far over as an Arrow array of type
 	// dt, and starts afresh with room for size rows.
 	array(dt arrow.DataType, size int) arrow.Array
-	// reserve makes room for size rows before the first batch.
-	reserve(size int)
 }
 
 // bytesOf views a slice of fixed-width values as its bytes.
@@ -72,8 +72,6 @@ type fixed[T int32 | int64 | float64 | arrow.Timestamp] struct{ v []T }
 
 func (c *fixed[T]) add(x T) { c.v = append(c.v, x) }
 
-func (c *fixed[T]) reserve(size int) { c.v = make([]T, 0, size) }
-
 func (c *fixed[T]) array(dt arrow.DataType, size int) arrow.Array {
 	return c.finish(dt, nil, 0, size)
 }
@@ -94,11 +92,6 @@ type nullFixed[T int32 | int64 | float64 | arrow.Timestamp] struct {
 func (c *nullFixed[T]) add(x T) {
 	c.valid.add(true)
 	c.v = append(c.v, x)
-}
-
-func (c *nullFixed[T]) reserve(size int) {
-	c.fixed.reserve(size)
-	c.valid.bits = make([]byte, 0, (size+7)/8)
 }
 
 func (c *nullFixed[T]) addNull() {
@@ -123,15 +116,6 @@ func newVariable() variable { return variable{offs: []int32{0}} }
 func (c *variable) add(b []byte) {
 	c.data = append(c.data, b...)
 	c.offs = append(c.offs, int32(len(c.data)))
-}
-
-// firstRowBytes guesses the bytes per row of a variable column before its
-// first batch; later batches size themselves on the one before.
-const firstRowBytes = 16
-
-func (c *variable) reserve(size int) {
-	c.offs = make([]int32, 1, size+1)
-	c.data = make([]byte, 0, size*firstRowBytes)
 }
 
 func (c *variable) addString(s string) {
@@ -172,11 +156,6 @@ func (c *nullVariable) add(b []byte) {
 	}
 	c.valid.add(true)
 	c.variable.add(b)
-}
-
-func (c *nullVariable) reserve(size int) {
-	c.variable.reserve(size)
-	c.valid.bits = make([]byte, 0, (size+7)/8)
 }
 
 func (c *nullVariable) array(dt arrow.DataType, size int) arrow.Array {

@@ -38,11 +38,6 @@ type ParquetOptions struct {
 	Mem memory.Allocator
 }
 
-// lowCardinality lists the columns worth dictionary-encoding in Parquet; the
-// rest (times, counters, bitmaps) only pay for a dictionary they overflow.
-var lowCardinality = []string{"src_ip", "dst_ip", "transport", "system", "mode", "type_name",
-	"sender", "receiver", "tracker", "peer", "source", "ip", "error", "peer_id"}
-
 // partKey names one partition of one table.
 type partKey struct{ table, channel string }
 
@@ -97,12 +92,29 @@ func NewParquetSink(dir string, opts ParquetOptions) (*ParquetSink, error) {
 		// its GC pressure; the files come out a few per cent larger.
 		parquet.WithCompressionLevel(1),
 		parquet.WithMaxRowGroupLength(opts.RowGroupRows),
+		// No dictionary encoding. v15 keeps a dictionary column's indices as
+		// int32s until the page fills, and a page of 1-bit indices never
+		// fills within a row group: 4 MB per column per open file. zstd
+		// squeezes the repeats of plain-encoded strings nearly as well.
 		parquet.WithDictionaryDefault(false),
 		parquet.WithCreatedBy("peerscope"),
 		parquet.WithAllocator(opts.Mem),
 	}
-	for _, c := range lowCardinality {
-		wp = append(wp, parquet.WithDictionaryFor(c, true))
+	// Pages of 256 KiB rather than 1 MiB: every open column holds its page
+	// being filled (and a dictionary column the page's indices as int32s,
+	// millions of them for a column of few values), so this bounds the
+	// sink's memory at a few per cent more pages.
+	wp = append(wp, parquet.WithDataPageSize(256<<10))
+	// No min/max statistics on string and binary columns: v15 keeps the
+	// min and max as slices of the written batches, which pins whole
+	// batches in memory until the row group ends, and row-group pruning on
+	// addresses or bitmaps buys little. Times and numbers keep theirs.
+	for _, t := range TableNames {
+		for _, f := range mustSchema(t).Fields() {
+			if f.Type.ID() == arrow.STRING || f.Type.ID() == arrow.BINARY {
+				wp = append(wp, parquet.WithStatsFor(f.Name, false))
+			}
+		}
 	}
 	for _, t := range TableNames {
 		if err := os.MkdirAll(filepath.Join(dir, t), 0o755); err != nil {
