@@ -301,7 +301,8 @@ func TestFig6SortsAndScales(t *testing.T) {
 func TestAlphaHistogramDensity(t *testing.T) {
 	w := []float64{0.335, 0.341, 0.342, 0.349, 0.351}
 	xs, ys := density(w, 0.01)
-	// Bins [0.33,0.34): 1, [0.34,0.35): 3, [0.35,0.36): 1, density = c/(5·0.01).
+	// Bins centred on multiples of 0.01: [0.335,0.345): 3, [0.345,0.355): 2,
+	// density = c/(5·0.01).
 	area := 0.0
 	for i := 1; i+1 < len(xs); i += 2 {
 		area += ys[i] * (xs[i+1] - xs[i])
@@ -311,6 +312,11 @@ func TestAlphaHistogramDensity(t *testing.T) {
 	}
 	if peak := slicesMax(ys); math.Abs(peak-60) > 1e-9 {
 		t.Errorf("peak density %g, want 60", peak)
+	}
+	for i := 1; i+1 < len(xs); i += 2 {
+		if ys[i] == 60 && (math.Abs(xs[i]-0.335) > 1e-9 || math.Abs(xs[i+1]-0.345) > 1e-9) {
+			t.Errorf("peak bin [%g, %g), want [0.335, 0.345): centred on 0.34", xs[i], xs[i+1])
+		}
 	}
 	p := AlphaHistogram(w, []float64{0.2, 0.34, 0.5, math.NaN()}, 0.01, 0.34)
 	if got := len(legendNames(p)); got != 3 {

@@ -104,8 +104,9 @@ func Fig6(ex []Experiment, ref float64) *plot.Plot {
 }
 
 // AlphaHistogram draws the densities of α_W = (θ_h − f_p)/W_p and
-// α_L = (θ_h − f_p)/L_p as step curves over bins of width binWidth aligned on
-// multiples of binWidth, with a reference line at ref (0.34 in PPLive, where
+// α_L = (θ_h − f_p)/L_p as step curves over bins of width binWidth centred on
+// multiples of binWidth (so that "the peak at 0.34" is the bin
+// [0.335, 0.345), as lib/startup's mode reads it), with a reference line at ref (0.34 in PPLive, where
 // both peak and α_W is the sharper). Non-finite values are dropped. The
 // densities integrate to 1 over the drawn range.
 func AlphaHistogram(alphaW, alphaL []float64, binWidth, ref float64) *plot.Plot {
@@ -137,7 +138,7 @@ func AlphaHistogram(alphaW, alphaL []float64, binWidth, ref float64) *plot.Plot 
 const maxBins = 20000
 
 // density returns the step outline (x, density) of the histogram of the finite
-// values with bins [k·w, (k+1)·w), computed with gonum/stat.Histogram.
+// values with bins [(k−½)·w, (k+½)·w), computed with gonum/stat.Histogram.
 func density(v []float64, w float64) (xs, ys []float64) {
 	vals := make([]float64, 0, len(v))
 	for _, x := range v {
@@ -149,7 +150,7 @@ func density(v []float64, w float64) (xs, ys []float64) {
 		return nil, nil
 	}
 	sort.Float64s(vals)
-	lo := math.Floor(vals[0]/w) * w
+	lo := (math.Floor(vals[0]/w+0.5) - 0.5) * w
 	nb := int(math.Floor((vals[len(vals)-1]-lo)/w)) + 1
 	if nb > maxBins {
 		w = (vals[len(vals)-1] - lo) / (maxBins - 1)
@@ -195,6 +196,7 @@ func TBProgress(in TBInput) *plot.Plot {
 	addLine(p, "W_p(t) buffer width", in.T, in.W, Solid(Black, lineWidth))
 	addLine(p, "U_p(t) buffer fill", in.T, in.U, Dashed(Blue, lineWidth))
 	addLine(p, "V_p(t) playable video", in.T, in.V, Solid(Vermilion, lineWidth))
+	integerTicks(&p.Y)
 	if in.TauSch > 0 {
 		vline(p, fmt.Sprintf("τ_sch = %.1f s", in.TauSch), in.TauSch, Dotted(Black, lineWidth))
 	}
