@@ -93,16 +93,27 @@ func udpFrame(dst []byte, src, dstIP [4]byte, sport, dport uint16, payload []byt
 
 var (
 	benchOnce sync.Once
+	benchDir  string
 	benchPath string
 )
+
+// TestMain removes the benchmarks' shared capture when the run ends.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchDir != "" {
+		os.RemoveAll(benchDir)
+	}
+	os.Exit(code)
+}
 
 // benchFile is the shared 1 M-packet capture of the benchmarks, written
 // once per process into a temporary directory.
 func benchFile(b *testing.B) string {
 	benchOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "peerscope-bench-")
+		var err error
+		benchDir, err = os.MkdirTemp("", "peerscope-bench-")
 		must(b, err)
-		benchPath = filepath.Join(dir, "crawler.pcap")
+		benchPath = filepath.Join(benchDir, "crawler.pcap")
 		benchCapture(b, benchPath, 1<<20, 160)
 	})
 	return benchPath
