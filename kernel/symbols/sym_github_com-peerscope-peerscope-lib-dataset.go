@@ -44,6 +44,7 @@ func init() {
 		"Schema":           reflect.ValueOf(dataset.Schema),
 		"TableNames":       reflect.ValueOf(&dataset.TableNames).Elem(),
 		"TrackerOffsets":   reflect.ValueOf(constant.MakeFromLiteral("\"tracker_offsets\"", token.STRING, 0)),
+		"TruthFile":        reflect.ValueOf(dataset.TruthFile),
 		"Version":          reflect.ValueOf(dataset.Version),
 		"WriteCSV":         reflect.ValueOf(dataset.WriteCSV),
 		"WriteJSONL":       reflect.ValueOf(dataset.WriteJSONL),

@@ -43,6 +43,7 @@ func init() {
 		"UDP":                 reflect.ValueOf(sim.UDP),
 		"Uniform":             reflect.ValueOf(sim.Uniform),
 		"VoDPreset":           reflect.ValueOf(sim.VoDPreset),
+		"Weibull":             reflect.ValueOf(sim.Weibull),
 		"WriteJSON":           reflect.ValueOf(sim.WriteJSON),
 		"WriteLive":           reflect.ValueOf(sim.WriteLive),
 		"WriteStartup":        reflect.ValueOf(sim.WriteStartup),
@@ -87,6 +88,7 @@ func init() {
 		"VoDChannelTruth":  reflect.ValueOf((*sim.VoDChannelTruth)(nil)),
 		"VoDConfig":        reflect.ValueOf((*sim.VoDConfig)(nil)),
 		"VoDPeerTruth":     reflect.ValueOf((*sim.VoDPeerTruth)(nil)),
+		"VoDRoleCounts":    reflect.ValueOf((*sim.VoDRoleCounts)(nil)),
 		"VoDTruth":         reflect.ValueOf((*sim.VoDTruth)(nil)),
 
 		// interface wrapper definitions

@@ -10,19 +10,20 @@ import (
 func init() {
 	Symbols["github.com/peerscope/peerscope/lib/startup/startup"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"Alphas":             reflect.ValueOf(startup.Alphas),
-		"Analyze":            reflect.ValueOf(startup.Analyze),
-		"AnalyzeTables":      reflect.ValueOf(startup.AnalyzeTables),
-		"ErrNoHosts":         reflect.ValueOf(&startup.ErrNoHosts).Elem(),
-		"ErrNoHostsInTables": reflect.ValueOf(&startup.ErrNoHostsInTables).Elem(),
-		"ErrNoRegistration":  reflect.ValueOf(&startup.ErrNoRegistration).Elem(),
-		"HostsRecord":        reflect.ValueOf(startup.HostsRecord),
-		"Occupancy":          reflect.ValueOf(startup.Occupancy),
-		"Summarize":          reflect.ValueOf(startup.Summarize),
-		"SwitchNone":         reflect.ValueOf(startup.SwitchNone),
-		"SwitchPlateau":      reflect.ValueOf(startup.SwitchPlateau),
-		"SwitchTail":         reflect.ValueOf(startup.SwitchTail),
-		"TracesFromTables":   reflect.ValueOf(startup.TracesFromTables),
+		"Alphas":              reflect.ValueOf(startup.Alphas),
+		"Analyze":             reflect.ValueOf(startup.Analyze),
+		"AnalyzeTables":       reflect.ValueOf(startup.AnalyzeTables),
+		"ErrNoHosts":          reflect.ValueOf(&startup.ErrNoHosts).Elem(),
+		"ErrNoHostsInTables":  reflect.ValueOf(&startup.ErrNoHostsInTables).Elem(),
+		"ErrNoRegistration":   reflect.ValueOf(&startup.ErrNoRegistration).Elem(),
+		"HostsRecord":         reflect.ValueOf(startup.HostsRecord),
+		"Occupancy":           reflect.ValueOf(startup.Occupancy),
+		"OccupancyFromTables": reflect.ValueOf(startup.OccupancyFromTables),
+		"Summarize":           reflect.ValueOf(startup.Summarize),
+		"SwitchNone":          reflect.ValueOf(startup.SwitchNone),
+		"SwitchPlateau":       reflect.ValueOf(startup.SwitchPlateau),
+		"SwitchTail":          reflect.ValueOf(startup.SwitchTail),
+		"TracesFromTables":    reflect.ValueOf(startup.TracesFromTables),
 
 		// type definitions
 		"AlphaStats":    reflect.ValueOf((*startup.AlphaStats)(nil)),
