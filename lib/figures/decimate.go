@@ -115,9 +115,7 @@ func Thin(dst []XY, xs, ys []float64, xlo, xhi, ylo, yhi float64, cols, rows int
 		if !(x >= xlo && x <= xhi && y >= ylo && y <= yhi) { // also drops NaN
 			continue
 		}
-		c := min(int((x-xlo)*sx), cols-1)
-		r := min(int((y-ylo)*sy), rows-1)
-		k := r*cols + c
+		k := gridCell(y-ylo, sy, rows)*cols + gridCell(x-xlo, sx, cols)
 		if seen[k>>6]&(1<<(k&63)) != 0 {
 			continue
 		}
@@ -125,6 +123,22 @@ func Thin(dst []XY, xs, ys []float64, xlo, xhi, ylo, yhi float64, cols, rows int
 		dst = append(dst, XY{X: x, Y: y})
 	}
 	return dst
+}
+
+// gridCell returns the cell, among n, of a point at distance d ≥ 0 from the
+// grid's origin, cells being 1/scale wide. The product is checked in floating
+// point before the conversion: for a box narrower than a denormal, scale is
+// +Inf and d·scale is +Inf (or NaN at d = 0), which int() would turn into a
+// meaningless index.
+func gridCell(d, scale float64, n int) int {
+	f := d * scale
+	switch {
+	case f != f: // 0·Inf: the point sits on the origin
+		return 0
+	case f >= float64(n):
+		return n - 1
+	}
+	return int(f)
 }
 
 // XY is one point of a series (gonum's plotter.XY, so reduced series feed
