@@ -379,16 +379,19 @@ func (k *Kernel) execute(m *protocol.Message) error {
 		output = b.Text()
 		k.srv.Publish(m, "execute_result", map[string]any{"execution_count": count, "data": b.Data, "metadata": b.Metadata})
 	}
-	if store {
-		if err := k.hist.add(count, req.Code, output); err != nil {
-			k.log.Print(err)
-		}
-	}
-	return k.srv.Reply(m, "execute_reply", map[string]any{
+	err = k.srv.Reply(m, "execute_reply", map[string]any{
 		"status": "ok", "execution_count": count,
 		"user_expressions": k.userExpressions(req.UserExpressions),
 		"payload":          []any{},
 	})
+	// Recorded after the reply (off the latency path) but before the next
+	// request is read, so a history_request sees it.
+	if store {
+		if herr := k.hist.add(count, req.Code, output); herr != nil {
+			k.log.Print(herr)
+		}
+	}
+	return err
 }
 
 // helpTopic recognises IPython-style help cells, "?name" and "name?".
@@ -499,19 +502,28 @@ func (k *Kernel) emitStream(name, text string) {
 	k.srv.Publish(k.parent.Load(), "stream", map[string]any{"name": name, "text": text})
 }
 
-// flush waits until output written so far is published.
+// flush waits until output written so far is published; both streams are
+// flushed concurrently, which halves the wait on the execute path.
 func (k *Kernel) flush() {
 	if k.stdout != nil {
-		k.stdout.Flush(time.Second)
-		k.stderr.Flush(time.Second)
+		both(func() { k.stdout.Flush(time.Second) }, func() { k.stderr.Flush(time.Second) })
 	}
 }
 
 func (k *Kernel) endCell() {
 	if k.stdout != nil {
-		k.stdout.EndCell()
-		k.stderr.EndCell()
+		both(k.stdout.EndCell, k.stderr.EndCell)
 	}
+}
+
+func both(a, b func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		b()
+	}()
+	a()
+	<-done
 }
 
 // streamWriter sends writes as stream messages directly (no fd capture).
