@@ -9,6 +9,8 @@ import (
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
+
+	"github.com/peerscope/peerscope/lib/dataset"
 )
 
 // Options parameterise AnalyzeTables; zero fields take the defaults
@@ -92,24 +94,24 @@ func AnalyzeTables(bufferMaps, trackerOffsets arrow.Table, opt Options) (Analysi
 	type trRaw struct{ ns, lo, hi int64 }
 	trackRaw := map[string][]trRaw{}
 	minNs := int64(math.MaxInt64)
-	err := eachRecord(bufferMaps, "buffer_maps", []string{"time_ns", "channel", "mode", "scope"}, func(c recordCols) error {
-		ts, err := colAs[*array.Int64](c, 0)
+	err := dataset.EachRecord(bufferMaps, "buffer_maps", []string{"time_ns", "channel", "mode", "scope"}, func(c dataset.Columns) error {
+		ts, err := dataset.Column[*array.Int64](c, 0)
 		if err != nil {
 			return err
 		}
-		ch, err := colAs[*array.String](c, 1)
+		ch, err := dataset.Column[*array.String](c, 1)
 		if err != nil {
 			return err
 		}
-		mode, err := colAs[*array.String](c, 2)
+		mode, err := dataset.Column[*array.String](c, 2)
 		if err != nil {
 			return err
 		}
-		sc, err := colAs[*array.Int64](c, 3)
+		sc, err := dataset.Column[*array.Int64](c, 3)
 		if err != nil {
 			return err
 		}
-		for i := 0; i < int(c.rec.NumRows()); i++ {
+		for i := 0; i < c.Rows(); i++ {
 			if mode.Value(i) != "live" || sc.IsNull(i) {
 				continue
 			}
@@ -128,27 +130,27 @@ func AnalyzeTables(bufferMaps, trackerOffsets arrow.Table, opt Options) (Analysi
 		return nil
 	})
 	if err != nil {
-		return Analysis{}, err
+		return Analysis{}, fmt.Errorf("rate: %w", err)
 	}
 	if trackerOffsets != nil {
-		err = eachRecord(trackerOffsets, "tracker_offsets", []string{"time_ns", "channel", "tk_off_min", "tk_off_max"}, func(c recordCols) error {
-			ts, err := colAs[*array.Int64](c, 0)
+		err = dataset.EachRecord(trackerOffsets, "tracker_offsets", []string{"time_ns", "channel", "tk_off_min", "tk_off_max"}, func(c dataset.Columns) error {
+			ts, err := dataset.Column[*array.Int64](c, 0)
 			if err != nil {
 				return err
 			}
-			ch, err := colAs[*array.String](c, 1)
+			ch, err := dataset.Column[*array.String](c, 1)
 			if err != nil {
 				return err
 			}
-			lo, err := colAs[*array.Int64](c, 2)
+			lo, err := dataset.Column[*array.Int64](c, 2)
 			if err != nil {
 				return err
 			}
-			hi, err := colAs[*array.Int64](c, 3)
+			hi, err := dataset.Column[*array.Int64](c, 3)
 			if err != nil {
 				return err
 			}
-			for i := 0; i < int(c.rec.NumRows()); i++ {
+			for i := 0; i < c.Rows(); i++ {
 				k := ""
 				if ch.IsValid(i) {
 					k = ch.Value(i)
@@ -159,7 +161,7 @@ func AnalyzeTables(bufferMaps, trackerOffsets arrow.Table, opt Options) (Analysi
 			return nil
 		})
 		if err != nil {
-			return Analysis{}, err
+			return Analysis{}, fmt.Errorf("rate: %w", err)
 		}
 	}
 	if len(peerRaw) == 0 && len(trackRaw) == 0 {

@@ -2,12 +2,14 @@ package startup
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
 
+	"github.com/peerscope/peerscope/lib/dataset"
 	"github.com/peerscope/peerscope/lib/rate"
 )
 
@@ -43,20 +45,20 @@ func OccupancyFromTables(bufferMaps, trackerOffsets arrow.Table, channel string,
 		}
 	}
 	if trackerOffsets != nil {
-		err := eachRecord(trackerOffsets, "tracker_offsets", []string{"time_ns", "channel", "tk_off_max"}, func(c recordCols) error {
-			ts, err := colAs[*array.Int64](c, 0)
+		err := dataset.EachRecord(trackerOffsets, "tracker_offsets", []string{"time_ns", "channel", "tk_off_max"}, func(c dataset.Columns) error {
+			ts, err := dataset.Column[*array.Int64](c, 0)
 			if err != nil {
 				return err
 			}
-			ch, err := colAs[*array.String](c, 1)
+			ch, err := dataset.Column[*array.String](c, 1)
 			if err != nil {
 				return err
 			}
-			hi, err := colAs[*array.Int64](c, 2)
+			hi, err := dataset.Column[*array.Int64](c, 2)
 			if err != nil {
 				return err
 			}
-			for i := 0; i < int(c.rec.NumRows()); i++ {
+			for i := 0; i < c.Rows(); i++ {
 				if (ch.IsValid(i) && ch.Value(i) == channel) || (!ch.IsValid(i) && channel == "") {
 					scopes = append(scopes, rate.Point{T: float64(ts.Value(i))/1e9 - t0, Y: float64(hi.Value(i))})
 				}
@@ -64,7 +66,7 @@ func OccupancyFromTables(bufferMaps, trackerOffsets arrow.Table, channel string,
 			return nil
 		})
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("startup: %w", err)
 		}
 	}
 	s, err := rate.ServiceCurve(scopes, bin)
@@ -93,32 +95,32 @@ func OccupancyFromTables(bufferMaps, trackerOffsets arrow.Table, channel string,
 // the channel's name.
 func liveMaps(bufferMaps arrow.Table, channel string) ([]BufferMap, error) {
 	byCh := map[string][]BufferMap{}
-	err := eachRecord(bufferMaps, "buffer_maps", []string{"time_ns", "channel", "mode", "offset", "width", "bitmap"}, func(c recordCols) error {
-		ts, err := colAs[*array.Int64](c, 0)
+	err := dataset.EachRecord(bufferMaps, "buffer_maps", []string{"time_ns", "channel", "mode", "offset", "width", "bitmap"}, func(c dataset.Columns) error {
+		ts, err := dataset.Column[*array.Int64](c, 0)
 		if err != nil {
 			return err
 		}
-		ch, err := colAs[*array.String](c, 1)
+		ch, err := dataset.Column[*array.String](c, 1)
 		if err != nil {
 			return err
 		}
-		mode, err := colAs[*array.String](c, 2)
+		mode, err := dataset.Column[*array.String](c, 2)
 		if err != nil {
 			return err
 		}
-		off, err := colAs[*array.Int64](c, 3)
+		off, err := dataset.Column[*array.Int64](c, 3)
 		if err != nil {
 			return err
 		}
-		wid, err := colAs[*array.Int32](c, 4)
+		wid, err := dataset.Column[*array.Int32](c, 4)
 		if err != nil {
 			return err
 		}
-		bm, err := colAs[*array.Binary](c, 5)
+		bm, err := dataset.Column[*array.Binary](c, 5)
 		if err != nil {
 			return err
 		}
-		for i := 0; i < int(c.rec.NumRows()); i++ {
+		for i := 0; i < c.Rows(); i++ {
 			if mode.Value(i) != "live" {
 				continue
 			}
@@ -131,7 +133,7 @@ func liveMaps(bufferMaps arrow.Table, channel string) ([]BufferMap, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("startup: %w", err)
 	}
 	if channel == "" {
 		for k, v := range byCh {

@@ -2,6 +2,7 @@ package startup
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"slices"
 	"sort"
@@ -10,6 +11,8 @@ import (
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
+
+	"github.com/peerscope/peerscope/lib/dataset"
 )
 
 // Tables are the normalised tables a start-up analysis reads; PeerLists and
@@ -41,28 +44,28 @@ type experiment struct {
 func TracesFromTables(t Tables) ([]Trace, int64, error) {
 	var exps []*experiment
 	byAddr := map[string][]*experiment{}
-	err := eachRecord(t.Handshakes, "handshakes", []string{"time_ns", "sender", "type_name", "udp_port", "tcp_port"}, func(c recordCols) error {
-		ts, err := colAs[*array.Int64](c, 0)
+	err := dataset.EachRecord(t.Handshakes, "handshakes", []string{"time_ns", "sender", "type_name", "udp_port", "tcp_port"}, func(c dataset.Columns) error {
+		ts, err := dataset.Column[*array.Int64](c, 0)
 		if err != nil {
 			return err
 		}
-		snd, err := colAs[*array.String](c, 1)
+		snd, err := dataset.Column[*array.String](c, 1)
 		if err != nil {
 			return err
 		}
-		typ, err := colAs[*array.String](c, 2)
+		typ, err := dataset.Column[*array.String](c, 2)
 		if err != nil {
 			return err
 		}
-		up, err := colAs[*array.Int32](c, 3)
+		up, err := dataset.Column[*array.Int32](c, 3)
 		if err != nil {
 			return err
 		}
-		tp, err := colAs[*array.Int32](c, 4)
+		tp, err := dataset.Column[*array.Int32](c, 4)
 		if err != nil {
 			return err
 		}
-		for i := 0; i < int(c.rec.NumRows()); i++ {
+		for i := 0; i < c.Rows(); i++ {
 			if typ.Value(i) != "TRACKER_REGISTER" {
 				continue
 			}
@@ -83,7 +86,7 @@ func TracesFromTables(t Tables) ([]Trace, int64, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, fmt.Errorf("startup: %w", err)
 	}
 	if len(exps) == 0 {
 		return nil, 0, ErrNoHostsInTables
@@ -121,24 +124,24 @@ func TracesFromTables(t Tables) ([]Trace, int64, error) {
 		e.tr.Register = sec(e.reg)
 	}
 	if t.TrackerOffsets != nil {
-		err = eachRecord(t.TrackerOffsets, "tracker_offsets", []string{"time_ns", "peer", "tk_off_min", "tk_off_max"}, func(c recordCols) error {
-			ts, err := colAs[*array.Int64](c, 0)
+		err = dataset.EachRecord(t.TrackerOffsets, "tracker_offsets", []string{"time_ns", "peer", "tk_off_min", "tk_off_max"}, func(c dataset.Columns) error {
+			ts, err := dataset.Column[*array.Int64](c, 0)
 			if err != nil {
 				return err
 			}
-			peer, err := colAs[*array.String](c, 1)
+			peer, err := dataset.Column[*array.String](c, 1)
 			if err != nil {
 				return err
 			}
-			lo, err := colAs[*array.Int64](c, 2)
+			lo, err := dataset.Column[*array.Int64](c, 2)
 			if err != nil {
 				return err
 			}
-			hi, err := colAs[*array.Int64](c, 3)
+			hi, err := dataset.Column[*array.Int64](c, 3)
 			if err != nil {
 				return err
 			}
-			for i := 0; i < int(c.rec.NumRows()); i++ {
+			for i := 0; i < c.Rows(); i++ {
 				if e := find(peer.Value(i), ts.Value(i)); e != nil {
 					e.tr.Offsets = append(e.tr.Offsets, TrackerOffset{T: sec(ts.Value(i)), Min: lo.Value(i), Max: hi.Value(i)})
 				}
@@ -146,28 +149,28 @@ func TracesFromTables(t Tables) ([]Trace, int64, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, fmt.Errorf("startup: %w", err)
 		}
 	}
 	if t.PeerLists != nil {
-		err = eachRecord(t.PeerLists, "peer_lists", []string{"time_ns", "receiver", "source", "entry"}, func(c recordCols) error {
-			ts, err := colAs[*array.Int64](c, 0)
+		err = dataset.EachRecord(t.PeerLists, "peer_lists", []string{"time_ns", "receiver", "source", "entry"}, func(c dataset.Columns) error {
+			ts, err := dataset.Column[*array.Int64](c, 0)
 			if err != nil {
 				return err
 			}
-			rcv, err := colAs[*array.String](c, 1)
+			rcv, err := dataset.Column[*array.String](c, 1)
 			if err != nil {
 				return err
 			}
-			src, err := colAs[*array.String](c, 2)
+			src, err := dataset.Column[*array.String](c, 2)
 			if err != nil {
 				return err
 			}
-			ent, err := colAs[*array.Int32](c, 3)
+			ent, err := dataset.Column[*array.Int32](c, 3)
 			if err != nil {
 				return err
 			}
-			for i := 0; i < int(c.rec.NumRows()); i++ {
+			for i := 0; i < c.Rows(); i++ {
 				// one answer per list: its first entry
 				if src.Value(i) != "tracker" || ent.Value(i) != 0 {
 					continue
@@ -179,39 +182,39 @@ func TracesFromTables(t Tables) ([]Trace, int64, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, fmt.Errorf("startup: %w", err)
 		}
 	}
-	err = eachRecord(t.BufferMaps, "buffer_maps", []string{"time_ns", "sender", "receiver", "mode", "offset", "width", "bitmap"}, func(c recordCols) error {
-		ts, err := colAs[*array.Int64](c, 0)
+	err = dataset.EachRecord(t.BufferMaps, "buffer_maps", []string{"time_ns", "sender", "receiver", "mode", "offset", "width", "bitmap"}, func(c dataset.Columns) error {
+		ts, err := dataset.Column[*array.Int64](c, 0)
 		if err != nil {
 			return err
 		}
-		snd, err := colAs[*array.String](c, 1)
+		snd, err := dataset.Column[*array.String](c, 1)
 		if err != nil {
 			return err
 		}
-		rcv, err := colAs[*array.String](c, 2)
+		rcv, err := dataset.Column[*array.String](c, 2)
 		if err != nil {
 			return err
 		}
-		mode, err := colAs[*array.String](c, 3)
+		mode, err := dataset.Column[*array.String](c, 3)
 		if err != nil {
 			return err
 		}
-		off, err := colAs[*array.Int64](c, 4)
+		off, err := dataset.Column[*array.Int64](c, 4)
 		if err != nil {
 			return err
 		}
-		wid, err := colAs[*array.Int32](c, 5)
+		wid, err := dataset.Column[*array.Int32](c, 5)
 		if err != nil {
 			return err
 		}
-		bm, err := colAs[*array.Binary](c, 6)
+		bm, err := dataset.Column[*array.Binary](c, 6)
 		if err != nil {
 			return err
 		}
-		for i := 0; i < int(c.rec.NumRows()); i++ {
+		for i := 0; i < c.Rows(); i++ {
 			if mode.Value(i) != "live" {
 				continue
 			}
@@ -231,26 +234,26 @@ func TracesFromTables(t Tables) ([]Trace, int64, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, fmt.Errorf("startup: %w", err)
 	}
-	err = eachRecord(t.ChunkRequests, "chunk_requests", []string{"time_ns", "sender", "receiver", "chunk_id"}, func(c recordCols) error {
-		ts, err := colAs[*array.Int64](c, 0)
+	err = dataset.EachRecord(t.ChunkRequests, "chunk_requests", []string{"time_ns", "sender", "receiver", "chunk_id"}, func(c dataset.Columns) error {
+		ts, err := dataset.Column[*array.Int64](c, 0)
 		if err != nil {
 			return err
 		}
-		snd, err := colAs[*array.String](c, 1)
+		snd, err := dataset.Column[*array.String](c, 1)
 		if err != nil {
 			return err
 		}
-		rcv, err := colAs[*array.String](c, 2)
+		rcv, err := dataset.Column[*array.String](c, 2)
 		if err != nil {
 			return err
 		}
-		id, err := colAs[*array.Int64](c, 3)
+		id, err := dataset.Column[*array.Int64](c, 3)
 		if err != nil {
 			return err
 		}
-		for i := 0; i < int(c.rec.NumRows()); i++ {
+		for i := 0; i < c.Rows(); i++ {
 			if e := find(snd.Value(i), ts.Value(i)); e != nil {
 				e.tr.Requests = append(e.tr.Requests, ChunkRequest{T: sec(ts.Value(i)), To: rcv.Value(i), Chunk: id.Value(i)})
 			}
@@ -258,7 +261,7 @@ func TracesFromTables(t Tables) ([]Trace, int64, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, fmt.Errorf("startup: %w", err)
 	}
 	out := make([]Trace, len(exps))
 	for i, e := range exps {

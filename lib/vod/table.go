@@ -3,11 +3,14 @@ package vod
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
+
+	"github.com/peerscope/peerscope/lib/dataset"
 )
 
 // Track is one peer's bitfields for one movie, in time order.
@@ -26,36 +29,36 @@ var ErrNoVoD = errors.New("vod: no VoD bitfields in the buffer_maps table")
 func TracksFromTable(bufferMaps arrow.Table, origin int64) ([]Track, error) {
 	type key struct{ peer, ch string }
 	byKey := map[key]*Track{}
-	err := eachRecord(bufferMaps, "buffer_maps", []string{"time_ns", "sender", "channel", "mode", "offset", "width", "bitmap"}, func(c recordCols) error {
-		ts, err := colAs[*array.Int64](c, 0)
+	err := dataset.EachRecord(bufferMaps, "buffer_maps", []string{"time_ns", "sender", "channel", "mode", "offset", "width", "bitmap"}, func(c dataset.Columns) error {
+		ts, err := dataset.Column[*array.Int64](c, 0)
 		if err != nil {
 			return err
 		}
-		snd, err := colAs[*array.String](c, 1)
+		snd, err := dataset.Column[*array.String](c, 1)
 		if err != nil {
 			return err
 		}
-		ch, err := colAs[*array.String](c, 2)
+		ch, err := dataset.Column[*array.String](c, 2)
 		if err != nil {
 			return err
 		}
-		mode, err := colAs[*array.String](c, 3)
+		mode, err := dataset.Column[*array.String](c, 3)
 		if err != nil {
 			return err
 		}
-		off, err := colAs[*array.Int64](c, 4)
+		off, err := dataset.Column[*array.Int64](c, 4)
 		if err != nil {
 			return err
 		}
-		wid, err := colAs[*array.Int32](c, 5)
+		wid, err := dataset.Column[*array.Int32](c, 5)
 		if err != nil {
 			return err
 		}
-		bm, err := colAs[*array.Binary](c, 6)
+		bm, err := dataset.Column[*array.Binary](c, 6)
 		if err != nil {
 			return err
 		}
-		for i := 0; i < int(c.rec.NumRows()); i++ {
+		for i := 0; i < c.Rows(); i++ {
 			if mode.Value(i) != "vod" {
 				continue
 			}
@@ -74,7 +77,7 @@ func TracksFromTable(bufferMaps arrow.Table, origin int64) ([]Track, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("vod: %w", err)
 	}
 	if len(byKey) == 0 {
 		return nil, ErrNoVoD
