@@ -86,10 +86,7 @@ func runGen(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&g.goodPeer, "good-peer", -1, "enable the good-peer filter with this minimum fill U/W (startup)")
 	fs.StringVar(&g.flash, "flash-crowd", "", "flash crowd AT,DURATION,FACTOR in seconds (live, pps)")
 	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+		return flagExit(err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "peerscope gen %s: unexpected arguments %q\n", kind, fs.Args())

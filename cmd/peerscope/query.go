@@ -57,10 +57,7 @@ func runQuery(args []string, stdout, stderr io.Writer) int {
 	}
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+		return flagExit(err)
 	}
 	if len(pos) != 2 {
 		fmt.Fprintln(stderr, "peerscope query: want a capture or dataset directory and one expression")
