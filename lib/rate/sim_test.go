@@ -2,10 +2,10 @@ package rate
 
 import (
 	"math"
-	"path/filepath"
 	"testing"
 
 	"github.com/peerscope/peerscope/lib/dataset"
+	"github.com/peerscope/peerscope/lib/internal/simtest"
 	"github.com/peerscope/peerscope/lib/sim"
 )
 
@@ -23,26 +23,8 @@ func TestRecoverSimLivePreset(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Population.Mean = 150
-	dir := t.TempDir()
-	truth, err := sim.WriteLive(cfg, sim.Output{Dir: dir, Name: "live"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds, err := dataset.Load(filepath.Join(dir, truth.Capture))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ds.Release()
-	bm, err := ds.Table(dataset.BufferMaps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bm.Release()
-	to, err := ds.Table(dataset.TrackerOffsets)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer to.Release()
+	truth, ds := simtest.Live(t, cfg)
+	bm, to := simtest.Table(t, ds, dataset.BufferMaps), simtest.Table(t, ds, dataset.TrackerOffsets)
 	const delta = 1500
 	// measure from the generator's epoch so truth times compare directly
 	a, err := AnalyzeTables(bm, to, Options{Delta: delta, Origin: truth.StartUnixNs})

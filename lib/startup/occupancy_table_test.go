@@ -2,10 +2,10 @@ package startup
 
 import (
 	"math"
-	"path/filepath"
 	"testing"
 
 	"github.com/peerscope/peerscope/lib/dataset"
+	"github.com/peerscope/peerscope/lib/internal/simtest"
 	"github.com/peerscope/peerscope/lib/sim"
 )
 
@@ -23,28 +23,10 @@ func TestOccupancyOnSimLive(t *testing.T) {
 	}
 	cfg.Population.Mean = 40
 	cfg.SetDuration(1800)
-	dir := t.TempDir()
-	truth, err := sim.WriteLive(cfg, sim.Output{Dir: dir, Name: "live"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds, err := dataset.Load(filepath.Join(dir, truth.Capture))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ds.Release()
-	bm, err := ds.Table(dataset.BufferMaps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bm.Release()
+	truth, ds := simtest.Live(t, cfg)
+	bm, to := simtest.Table(t, ds, dataset.BufferMaps), simtest.Table(t, ds, dataset.TrackerOffsets)
 	// the preset scaled to 1800 s has a 667 s low-rate regime: Δ must be
 	// shorter than that for PLEA to see it
-	to, err := ds.Table(dataset.TrackerOffsets)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer to.Release()
 	p, err := OccupancyFromTables(bm, to, "", 10, 250, 2000)
 	if err != nil {
 		t.Fatal(err)

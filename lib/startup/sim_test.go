@@ -2,30 +2,14 @@ package startup
 
 import (
 	"math"
-	"path/filepath"
 	"testing"
 
 	"github.com/apache/arrow/go/v15/arrow"
 
 	"github.com/peerscope/peerscope/lib/dataset"
+	"github.com/peerscope/peerscope/lib/internal/simtest"
 	"github.com/peerscope/peerscope/lib/sim"
 )
-
-// loadTables generates a capture with lib/sim into a temporary directory and
-// decodes it with lib/dataset: the whole pipeline the command runs.
-func loadTables(t *testing.T, ds *dataset.Dataset, names ...string) map[string]*tableRef {
-	t.Helper()
-	out := map[string]*tableRef{}
-	for _, n := range names {
-		tb, err := ds.Table(n)
-		if err != nil {
-			t.Fatalf("table %s: %v", n, err)
-		}
-		t.Cleanup(tb.Release)
-		out[n] = &tableRef{tb}
-	}
-	return out
-}
 
 func TestRecoverSimStartupPreset(t *testing.T) {
 	if testing.Short() {
@@ -36,21 +20,12 @@ func TestRecoverSimStartupPreset(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Experiments = 200
-	dir := t.TempDir()
-	truth, err := sim.WriteStartup(cfg, sim.Output{Dir: dir, Name: "startup"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds, err := dataset.Load(filepath.Join(dir, truth.Capture))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ds.Release()
-	tb := loadTables(t, ds, dataset.Handshakes, dataset.BufferMaps, dataset.ChunkRequests, dataset.TrackerOffsets, dataset.PeerLists)
+	truth, ds := simtest.Startup(t, cfg)
+	table := func(name string) arrow.Table { return simtest.Table(t, ds, name) }
 	hosts, _, err := AnalyzeTables(Tables{
-		Handshakes: tb[dataset.Handshakes].Table, BufferMaps: tb[dataset.BufferMaps].Table,
-		ChunkRequests: tb[dataset.ChunkRequests].Table, TrackerOffsets: tb[dataset.TrackerOffsets].Table,
-		PeerLists: tb[dataset.PeerLists].Table, Origin: ds.Manifest.FirstNs,
+		Handshakes: table(dataset.Handshakes), BufferMaps: table(dataset.BufferMaps),
+		ChunkRequests: table(dataset.ChunkRequests), TrackerOffsets: table(dataset.TrackerOffsets),
+		PeerLists: table(dataset.PeerLists), Origin: ds.Manifest.FirstNs,
 	}, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -119,6 +94,3 @@ func TestRecoverSimStartupPreset(t *testing.T) {
 		t.Errorf("α modes %v %v, IQRs %v %v", s.AlphaW.Mode, s.AlphaL.Mode, s.AlphaW.IQR, s.AlphaL.IQR)
 	}
 }
-
-// tableRef keeps a loaded table for the test's lifetime.
-type tableRef struct{ Table arrow.Table }

@@ -2,10 +2,10 @@ package vod
 
 import (
 	"math"
-	"path/filepath"
 	"testing"
 
 	"github.com/peerscope/peerscope/lib/dataset"
+	"github.com/peerscope/peerscope/lib/internal/simtest"
 	"github.com/peerscope/peerscope/lib/sim"
 	"github.com/peerscope/peerscope/lib/stats"
 )
@@ -21,21 +21,8 @@ func TestRecoverSimVoDPreset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	truth, err := sim.WriteVoD(cfg, sim.Output{Dir: dir, Name: "vod"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds, err := dataset.Load(filepath.Join(dir, truth.Capture))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ds.Release()
-	bm, err := ds.Table(dataset.BufferMaps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bm.Release()
+	truth, ds := simtest.VoD(t, cfg)
+	bm := simtest.Table(t, ds, dataset.BufferMaps)
 	origin := ds.Manifest.FirstNs
 	tracks, err := TracksFromTable(bm, origin)
 	if err != nil {
