@@ -60,22 +60,33 @@ func render(o Output, run func(Sink) (truth any, hdr *TruthHeader, err error)) (
 	return packets, WriteJSON(tpath, truth)
 }
 
+// hasHeader is a model's ground truth: every truth type embeds TruthHeader.
+type hasHeader interface{ header() *TruthHeader }
+
+// header is promoted to every truth type that embeds TruthHeader.
+func (h *TruthHeader) header() *TruthHeader { return h }
+
+// renderRun renders the messages of a model's run into o (see render) and
+// returns the truth the run produced.
+func renderRun[T hasHeader](o Output, run func(Sink) (T, error)) (T, error) {
+	var t T
+	_, err := render(o, func(s Sink) (any, *TruthHeader, error) {
+		var err error
+		if t, err = run(s); err != nil {
+			return nil, nil, err
+		}
+		return t, t.header(), nil
+	})
+	return t, err
+}
+
 // WriteLive generates the live (ppl or pps) crawler capture of cfg into o.
 func WriteLive(cfg LiveConfig, o Output) (*LiveTruth, error) {
 	m, err := NewLive(cfg)
 	if err != nil {
 		return nil, err
 	}
-	var t *LiveTruth
-	_, err = render(o, func(s Sink) (any, *TruthHeader, error) {
-		var err error
-		t, err = m.Run(s)
-		if err != nil {
-			return nil, nil, err
-		}
-		return t, &t.TruthHeader, nil
-	})
-	return t, err
+	return renderRun(o, m.Run)
 }
 
 // WriteStartup generates the start-up experiments' capture of cfg into o.
@@ -84,16 +95,7 @@ func WriteStartup(cfg StartupConfig, o Output) (*StartupTruth, error) {
 	if err != nil {
 		return nil, err
 	}
-	var t *StartupTruth
-	_, err = render(o, func(s Sink) (any, *TruthHeader, error) {
-		var err error
-		t, err = m.Run(s)
-		if err != nil {
-			return nil, nil, err
-		}
-		return t, &t.TruthHeader, nil
-	})
-	return t, err
+	return renderRun(o, m.Run)
 }
 
 // WriteVoD generates the VoD crawl capture of cfg into o.
@@ -102,14 +104,5 @@ func WriteVoD(cfg VoDConfig, o Output) (*VoDTruth, error) {
 	if err != nil {
 		return nil, err
 	}
-	var t *VoDTruth
-	_, err = render(o, func(s Sink) (any, *TruthHeader, error) {
-		var err error
-		t, err = m.Run(s)
-		if err != nil {
-			return nil, nil, err
-		}
-		return t, &t.TruthHeader, nil
-	})
-	return t, err
+	return renderRun(o, m.Run)
 }

@@ -36,14 +36,7 @@ func TestLiveRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var truth *LiveTruth
-			_, err = render(Output{Dir: dir, Name: "x"}, func(s Sink) (any, *TruthHeader, error) {
-				truth, err = m.Run(s)
-				if err != nil {
-					return nil, nil, err
-				}
-				return truth, &truth.TruthHeader, nil
-			})
+			truth, err := renderRun(Output{Dir: dir, Name: "x"}, m.Run)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -176,15 +176,7 @@ func TestStartupRoundTrip(t *testing.T) {
 				}
 			})
 			dir := t.TempDir()
-			var truth *StartupTruth
-			_, err := render(Output{Dir: dir, Name: "s"}, func(s Sink) (any, *TruthHeader, error) {
-				var err error
-				truth, err = m.Run(s)
-				if err != nil {
-					return nil, nil, err
-				}
-				return truth, &truth.TruthHeader, nil
-			})
+			truth, err := renderRun(Output{Dir: dir, Name: "s"}, m.Run)
 			if err != nil {
 				t.Fatal(err)
 			}

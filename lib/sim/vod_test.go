@@ -24,14 +24,7 @@ func vodRun(t testing.TB, edit func(*VoDConfig)) (*VoD, *VoDTruth, string) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	var truth *VoDTruth
-	_, err = render(Output{Dir: dir, Name: "v"}, func(s Sink) (any, *TruthHeader, error) {
-		truth, err = m.Run(s)
-		if err != nil {
-			return nil, nil, err
-		}
-		return truth, &truth.TruthHeader, nil
-	})
+	truth, err := renderRun(Output{Dir: dir, Name: "v"}, m.Run)
 	if err != nil {
 		t.Fatal(err)
 	}
