@@ -140,16 +140,10 @@ const maxBins = 20000
 // density returns the step outline (x, density) of the histogram of the finite
 // values with bins [(k−½)·w, (k+½)·w), computed with gonum/stat.Histogram.
 func density(v []float64, w float64) (xs, ys []float64) {
-	vals := make([]float64, 0, len(v))
-	for _, x := range v {
-		if !math.IsNaN(x) && !math.IsInf(x, 0) {
-			vals = append(vals, x)
-		}
-	}
+	vals := finiteSorted(v)
 	if len(vals) == 0 {
 		return nil, nil
 	}
-	sort.Float64s(vals)
 	lo := (math.Floor(vals[0]/w+0.5) - 0.5) * w
 	nb := int(math.Floor((vals[len(vals)-1]-lo)/w)) + 1
 	if nb > maxBins {

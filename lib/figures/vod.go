@@ -57,16 +57,10 @@ type Sample struct {
 // ecdf returns the step outline of the empirical CDF of the finite values:
 // F(x) = #{v ≤ x}/n, as (x, F) pairs drawn with post-steps.
 func ecdf(v []float64) (xs, ys []float64) {
-	vals := make([]float64, 0, len(v))
-	for _, x := range v {
-		if !math.IsNaN(x) && !math.IsInf(x, 0) {
-			vals = append(vals, x)
-		}
-	}
+	vals := finiteSorted(v)
 	if len(vals) == 0 {
 		return nil, nil
 	}
-	sort.Float64s(vals)
 	n := float64(len(vals))
 	xs = append(xs, vals[0])
 	ys = append(ys, 0)
@@ -106,6 +100,19 @@ func cdfCurves(title, xLabel string, curves []Curve) *plot.Plot {
 }
 
 func itoa(n int) string { return fmt.Sprint(n) }
+
+// finiteSorted returns the finite values of v (neither NaN nor ±Inf: a
+// missing measurement) in increasing order, in a new slice.
+func finiteSorted(v []float64) []float64 {
+	vals := make([]float64, 0, len(v))
+	for _, x := range v {
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			vals = append(vals, x)
+		}
+	}
+	sort.Float64s(vals)
+	return vals
+}
 
 func finiteCount(v []float64) int {
 	n := 0
