@@ -50,8 +50,10 @@ type batcher struct {
 	table  string
 	schema *arrow.Schema
 	cols   []column
-	rows   int   // rows in the current batch
-	total  int64 // rows since the start
+	arrs   []arrow.Array // scratch for flush
+	rows   int           // rows in the current batch
+	room   int           // rows the columns have room for
+	total  int64         // rows since the start
 	size   int
 	emit   func(table string, rec arrow.Record) error
 }
@@ -83,32 +85,54 @@ func (b *batcher) checkBound() {
 	}
 }
 
-// end counts the appended row and emits the batch when it is full.
+// end counts the appended row and emits the batch when it is full, or
+// else makes room for more rows when the columns are full.
 func (b *batcher) end() error {
 	b.rows++
 	b.total++
 	if b.rows >= b.size {
 		return b.flush()
 	}
+	if b.rows >= b.room {
+		b.reserve(min(max(2*b.room, firstRows), b.size))
+	}
 	return nil
 }
 
+// firstRows is the room a table's columns get with its first row.
+const firstRows = 4 << 10
+
+// reserve makes room for rows rows in every column.
+func (b *batcher) reserve(rows int) {
+	for _, c := range b.cols {
+		c.reserve(rows)
+	}
+	b.room = rows
+}
+
 // flush emits the rows appended so far as one record, if there are any.
+// The columns reserve their next batch only once the record is released,
+// so that with a sink done with it by then they take its memory back.
 func (b *batcher) flush() error {
 	if b.rows == 0 {
 		return nil
 	}
-	arrs := make([]arrow.Array, len(b.cols))
+	if b.arrs == nil {
+		b.arrs = make([]arrow.Array, len(b.cols))
+	}
 	for i, c := range b.cols {
-		arrs[i] = c.array(b.schema.Field(i).Type, b.size)
+		b.arrs[i] = c.array(b.schema.Field(i).Type)
 	}
-	rec := array.NewRecord(b.schema, arrs, int64(b.rows))
-	for _, a := range arrs {
+	rec := array.NewRecord(b.schema, b.arrs, int64(b.rows))
+	for i, a := range b.arrs {
 		a.Release()
+		b.arrs[i] = nil
 	}
-	b.rows = 0
-	defer rec.Release()
-	return b.emit(b.table, rec)
+	b.rows, b.room = 0, 0
+	err := b.emit(b.table, rec)
+	rec.Release()
+	b.reserve(b.size)
+	return err
 }
 
 // head holds the three leading columns every table has.

@@ -305,6 +305,9 @@ func (s *ParquetSink) writer(table, channel string, fs *arrow.Schema) (*partWrit
 			return nil, err
 		}
 	}
+	// channel may view the batch's memory, which the normaliser recycles
+	// once the batch is released: the maps keep their own copy.
+	k.channel = strings.Clone(channel)
 	pdir := filepath.Join(s.dir, table, ChannelColumn+"="+escapePartition(channel))
 	if err := os.MkdirAll(pdir, 0o755); err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)

@@ -8,7 +8,10 @@ import (
 //
 // Write must not keep rec after it returns unless it calls rec.Retain: the
 // normaliser releases every batch once Write is done, which is what keeps
-// decoding a capture of any size down to a few live batches. Close finishes
+// decoding a capture of any size down to a few live batches. Nor may it
+// keep a string or slice that views rec's memory (String.Value, Values,
+// ...) past the release: the normaliser recycles that memory into its next
+// batches. Close finishes
 // every file (nothing is visible under its final name before); Abort drops
 // everything not yet finished. Exactly one of Close or Abort is called.
 type Sink interface {
