@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"fmt"
+	"reflect"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -24,9 +25,8 @@ type Columns struct {
 func (c Columns) Rows() int { return int(c.rec.NumRows()) }
 
 // EachRecord calls fn for every record batch of t, with the columns named in
-// need resolved in that order: Column(c, k) is the column need[k]. table is
-// t's name, used in errors. A nil t, a missing column, or an error from fn
-// stops the walk. The errors name the table and column and carry no package
+// need resolved in that order (see Bind). table is t's name, used in errors.
+// A nil t, a missing column, or an error from fn stops the walk. The errors name the table and column and carry no package
 // prefix: the caller adds its own ("rate: %w").
 func EachRecord(t arrow.Table, table string, need []string, fn func(Columns) error) error {
 	if t == nil {
@@ -50,16 +50,26 @@ func EachRecord(t arrow.Table, table string, need []string, fn func(Columns) err
 	return tr.Err()
 }
 
-// Column returns the column need[k] of c's batch as the Arrow array type A
-// (for example *array.Int64 for time_ns), or an error naming the table, the
-// column and its actual type when it is not an A. The array is valid while
-// fn runs.
-func Column[A arrow.Array](c Columns, k int) (A, error) {
-	col := c.rec.Column(c.idx[k])
-	a, ok := col.(A)
-	if !ok {
-		var zero A
-		return zero, fmt.Errorf("table %s: column %q has type %s", c.table, c.rec.ColumnName(c.idx[k]), col.DataType())
+// Bind points each of dst at a column of the batch: dst[k], a pointer to
+// a variable of an Arrow array type (*array.Int64 for an int64 column such
+// as time_ns, *array.String for a string one), receives the column need[k].
+// It fails, naming the table, the column and the column's actual type, when
+// a column is not of its variable's type, and when dst and need differ in
+// length. The arrays are valid while fn runs.
+func (c Columns) Bind(dst ...any) error {
+	if len(dst) != len(c.idx) {
+		return fmt.Errorf("table %s: %d variables for %d columns", c.table, len(dst), len(c.idx))
 	}
-	return a, nil
+	for k, d := range dst {
+		col := c.rec.Column(c.idx[k])
+		v := reflect.ValueOf(d)
+		if v.Kind() != reflect.Pointer || v.IsNil() {
+			return fmt.Errorf("table %s: column %q: %T is not a pointer to a variable", c.table, c.rec.ColumnName(c.idx[k]), d)
+		}
+		if !reflect.TypeOf(col).AssignableTo(v.Elem().Type()) {
+			return fmt.Errorf("table %s: column %q has type %s", c.table, c.rec.ColumnName(c.idx[k]), col.DataType())
+		}
+		v.Elem().Set(reflect.ValueOf(col))
+	}
+	return nil
 }

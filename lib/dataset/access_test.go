@@ -43,12 +43,9 @@ func TestEachRecordReadsEveryBatchInOrder(t *testing.T) {
 	var got []string
 	// columns asked for in the other order than the schema's
 	err := dataset.EachRecord(tbl, "tracker_offsets", []string{"peer", "time_ns"}, func(c dataset.Columns) error {
-		peer, err := dataset.Column[*array.String](c, 0)
-		if err != nil {
-			return err
-		}
-		ts, err := dataset.Column[*array.Int64](c, 1)
-		if err != nil {
+		var peer *array.String
+		var ts *array.Int64
+		if err := c.Bind(&peer, &ts); err != nil {
 			return err
 		}
 		for i := 0; i < c.Rows(); i++ {
@@ -78,9 +75,17 @@ func TestEachRecordErrors(t *testing.T) {
 		{"nil table", nil, []string{"time_ns"}, nil, "table tracker_offsets: missing"},
 		{"missing column", tbl, []string{"time_ns", "tk_off_max"}, nil, `table tracker_offsets: no column "tk_off_max"`},
 		{"wrong type", tbl, []string{"time_ns", "peer"}, func(c dataset.Columns) error {
-			_, err := dataset.Column[*array.Int64](c, 1)
-			return err
+			var ts, peer *array.Int64
+			return c.Bind(&ts, &peer)
 		}, `table tracker_offsets: column "peer" has type utf8`},
+		{"too few variables", tbl, []string{"time_ns", "peer"}, func(c dataset.Columns) error {
+			var ts *array.Int64
+			return c.Bind(&ts)
+		}, "table tracker_offsets: 1 variables for 2 columns"},
+		{"not a pointer", tbl, []string{"time_ns"}, func(c dataset.Columns) error {
+			var ts *array.Int64
+			return c.Bind(ts)
+		}, `table tracker_offsets: column "time_ns": *array.Int64 is not a pointer to a variable`},
 		{"fn error", tbl, []string{"time_ns"}, func(dataset.Columns) error { return stop }, "stop"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

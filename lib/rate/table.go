@@ -95,20 +95,9 @@ func AnalyzeTables(bufferMaps, trackerOffsets arrow.Table, opt Options) (Analysi
 	trackRaw := map[string][]trRaw{}
 	minNs := int64(math.MaxInt64)
 	err := dataset.EachRecord(bufferMaps, "buffer_maps", []string{"time_ns", "channel", "mode", "scope"}, func(c dataset.Columns) error {
-		ts, err := dataset.Column[*array.Int64](c, 0)
-		if err != nil {
-			return err
-		}
-		ch, err := dataset.Column[*array.String](c, 1)
-		if err != nil {
-			return err
-		}
-		mode, err := dataset.Column[*array.String](c, 2)
-		if err != nil {
-			return err
-		}
-		sc, err := dataset.Column[*array.Int64](c, 3)
-		if err != nil {
+		var ts, sc *array.Int64
+		var ch, mode *array.String
+		if err := c.Bind(&ts, &ch, &mode, &sc); err != nil {
 			return err
 		}
 		for i := 0; i < c.Rows(); i++ {
@@ -134,20 +123,9 @@ func AnalyzeTables(bufferMaps, trackerOffsets arrow.Table, opt Options) (Analysi
 	}
 	if trackerOffsets != nil {
 		err = dataset.EachRecord(trackerOffsets, "tracker_offsets", []string{"time_ns", "channel", "tk_off_min", "tk_off_max"}, func(c dataset.Columns) error {
-			ts, err := dataset.Column[*array.Int64](c, 0)
-			if err != nil {
-				return err
-			}
-			ch, err := dataset.Column[*array.String](c, 1)
-			if err != nil {
-				return err
-			}
-			lo, err := dataset.Column[*array.Int64](c, 2)
-			if err != nil {
-				return err
-			}
-			hi, err := dataset.Column[*array.Int64](c, 3)
-			if err != nil {
+			var ts, lo, hi *array.Int64
+			var ch *array.String
+			if err := c.Bind(&ts, &ch, &lo, &hi); err != nil {
 				return err
 			}
 			for i := 0; i < c.Rows(); i++ {

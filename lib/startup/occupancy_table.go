@@ -46,16 +46,9 @@ func OccupancyFromTables(bufferMaps, trackerOffsets arrow.Table, channel string,
 	}
 	if trackerOffsets != nil {
 		err := dataset.EachRecord(trackerOffsets, "tracker_offsets", []string{"time_ns", "channel", "tk_off_max"}, func(c dataset.Columns) error {
-			ts, err := dataset.Column[*array.Int64](c, 0)
-			if err != nil {
-				return err
-			}
-			ch, err := dataset.Column[*array.String](c, 1)
-			if err != nil {
-				return err
-			}
-			hi, err := dataset.Column[*array.Int64](c, 2)
-			if err != nil {
+			var ts, hi *array.Int64
+			var ch *array.String
+			if err := c.Bind(&ts, &ch, &hi); err != nil {
 				return err
 			}
 			for i := 0; i < c.Rows(); i++ {
@@ -96,28 +89,11 @@ func OccupancyFromTables(bufferMaps, trackerOffsets arrow.Table, channel string,
 func liveMaps(bufferMaps arrow.Table, channel string) ([]BufferMap, error) {
 	byCh := map[string][]BufferMap{}
 	err := dataset.EachRecord(bufferMaps, "buffer_maps", []string{"time_ns", "channel", "mode", "offset", "width", "bitmap"}, func(c dataset.Columns) error {
-		ts, err := dataset.Column[*array.Int64](c, 0)
-		if err != nil {
-			return err
-		}
-		ch, err := dataset.Column[*array.String](c, 1)
-		if err != nil {
-			return err
-		}
-		mode, err := dataset.Column[*array.String](c, 2)
-		if err != nil {
-			return err
-		}
-		off, err := dataset.Column[*array.Int64](c, 3)
-		if err != nil {
-			return err
-		}
-		wid, err := dataset.Column[*array.Int32](c, 4)
-		if err != nil {
-			return err
-		}
-		bm, err := dataset.Column[*array.Binary](c, 5)
-		if err != nil {
+		var ts, off *array.Int64
+		var ch, mode *array.String
+		var wid *array.Int32
+		var bm *array.Binary
+		if err := c.Bind(&ts, &ch, &mode, &off, &wid, &bm); err != nil {
 			return err
 		}
 		for i := 0; i < c.Rows(); i++ {

@@ -45,24 +45,10 @@ func TracesFromTables(t Tables) ([]Trace, int64, error) {
 	var exps []*experiment
 	byAddr := map[string][]*experiment{}
 	err := dataset.EachRecord(t.Handshakes, "handshakes", []string{"time_ns", "sender", "type_name", "udp_port", "tcp_port"}, func(c dataset.Columns) error {
-		ts, err := dataset.Column[*array.Int64](c, 0)
-		if err != nil {
-			return err
-		}
-		snd, err := dataset.Column[*array.String](c, 1)
-		if err != nil {
-			return err
-		}
-		typ, err := dataset.Column[*array.String](c, 2)
-		if err != nil {
-			return err
-		}
-		up, err := dataset.Column[*array.Int32](c, 3)
-		if err != nil {
-			return err
-		}
-		tp, err := dataset.Column[*array.Int32](c, 4)
-		if err != nil {
+		var ts *array.Int64
+		var snd, typ *array.String
+		var up, tp *array.Int32
+		if err := c.Bind(&ts, &snd, &typ, &up, &tp); err != nil {
 			return err
 		}
 		for i := 0; i < c.Rows(); i++ {
@@ -125,20 +111,9 @@ func TracesFromTables(t Tables) ([]Trace, int64, error) {
 	}
 	if t.TrackerOffsets != nil {
 		err = dataset.EachRecord(t.TrackerOffsets, "tracker_offsets", []string{"time_ns", "peer", "tk_off_min", "tk_off_max"}, func(c dataset.Columns) error {
-			ts, err := dataset.Column[*array.Int64](c, 0)
-			if err != nil {
-				return err
-			}
-			peer, err := dataset.Column[*array.String](c, 1)
-			if err != nil {
-				return err
-			}
-			lo, err := dataset.Column[*array.Int64](c, 2)
-			if err != nil {
-				return err
-			}
-			hi, err := dataset.Column[*array.Int64](c, 3)
-			if err != nil {
+			var ts, lo, hi *array.Int64
+			var peer *array.String
+			if err := c.Bind(&ts, &peer, &lo, &hi); err != nil {
 				return err
 			}
 			for i := 0; i < c.Rows(); i++ {
@@ -154,20 +129,10 @@ func TracesFromTables(t Tables) ([]Trace, int64, error) {
 	}
 	if t.PeerLists != nil {
 		err = dataset.EachRecord(t.PeerLists, "peer_lists", []string{"time_ns", "receiver", "source", "entry"}, func(c dataset.Columns) error {
-			ts, err := dataset.Column[*array.Int64](c, 0)
-			if err != nil {
-				return err
-			}
-			rcv, err := dataset.Column[*array.String](c, 1)
-			if err != nil {
-				return err
-			}
-			src, err := dataset.Column[*array.String](c, 2)
-			if err != nil {
-				return err
-			}
-			ent, err := dataset.Column[*array.Int32](c, 3)
-			if err != nil {
+			var ts *array.Int64
+			var rcv, src *array.String
+			var ent *array.Int32
+			if err := c.Bind(&ts, &rcv, &src, &ent); err != nil {
 				return err
 			}
 			for i := 0; i < c.Rows(); i++ {
@@ -186,32 +151,11 @@ func TracesFromTables(t Tables) ([]Trace, int64, error) {
 		}
 	}
 	err = dataset.EachRecord(t.BufferMaps, "buffer_maps", []string{"time_ns", "sender", "receiver", "mode", "offset", "width", "bitmap"}, func(c dataset.Columns) error {
-		ts, err := dataset.Column[*array.Int64](c, 0)
-		if err != nil {
-			return err
-		}
-		snd, err := dataset.Column[*array.String](c, 1)
-		if err != nil {
-			return err
-		}
-		rcv, err := dataset.Column[*array.String](c, 2)
-		if err != nil {
-			return err
-		}
-		mode, err := dataset.Column[*array.String](c, 3)
-		if err != nil {
-			return err
-		}
-		off, err := dataset.Column[*array.Int64](c, 4)
-		if err != nil {
-			return err
-		}
-		wid, err := dataset.Column[*array.Int32](c, 5)
-		if err != nil {
-			return err
-		}
-		bm, err := dataset.Column[*array.Binary](c, 6)
-		if err != nil {
+		var ts, off *array.Int64
+		var snd, rcv, mode *array.String
+		var wid *array.Int32
+		var bm *array.Binary
+		if err := c.Bind(&ts, &snd, &rcv, &mode, &off, &wid, &bm); err != nil {
 			return err
 		}
 		for i := 0; i < c.Rows(); i++ {
@@ -237,20 +181,9 @@ func TracesFromTables(t Tables) ([]Trace, int64, error) {
 		return nil, 0, fmt.Errorf("startup: %w", err)
 	}
 	err = dataset.EachRecord(t.ChunkRequests, "chunk_requests", []string{"time_ns", "sender", "receiver", "chunk_id"}, func(c dataset.Columns) error {
-		ts, err := dataset.Column[*array.Int64](c, 0)
-		if err != nil {
-			return err
-		}
-		snd, err := dataset.Column[*array.String](c, 1)
-		if err != nil {
-			return err
-		}
-		rcv, err := dataset.Column[*array.String](c, 2)
-		if err != nil {
-			return err
-		}
-		id, err := dataset.Column[*array.Int64](c, 3)
-		if err != nil {
+		var ts, id *array.Int64
+		var snd, rcv *array.String
+		if err := c.Bind(&ts, &snd, &rcv, &id); err != nil {
 			return err
 		}
 		for i := 0; i < c.Rows(); i++ {

@@ -30,32 +30,11 @@ func TracksFromTable(bufferMaps arrow.Table, origin int64) ([]Track, error) {
 	type key struct{ peer, ch string }
 	byKey := map[key]*Track{}
 	err := dataset.EachRecord(bufferMaps, "buffer_maps", []string{"time_ns", "sender", "channel", "mode", "offset", "width", "bitmap"}, func(c dataset.Columns) error {
-		ts, err := dataset.Column[*array.Int64](c, 0)
-		if err != nil {
-			return err
-		}
-		snd, err := dataset.Column[*array.String](c, 1)
-		if err != nil {
-			return err
-		}
-		ch, err := dataset.Column[*array.String](c, 2)
-		if err != nil {
-			return err
-		}
-		mode, err := dataset.Column[*array.String](c, 3)
-		if err != nil {
-			return err
-		}
-		off, err := dataset.Column[*array.Int64](c, 4)
-		if err != nil {
-			return err
-		}
-		wid, err := dataset.Column[*array.Int32](c, 5)
-		if err != nil {
-			return err
-		}
-		bm, err := dataset.Column[*array.Binary](c, 6)
-		if err != nil {
+		var ts, off *array.Int64
+		var snd, ch, mode *array.String
+		var wid *array.Int32
+		var bm *array.Binary
+		if err := c.Bind(&ts, &snd, &ch, &mode, &off, &wid, &bm); err != nil {
 			return err
 		}
 		for i := 0; i < c.Rows(); i++ {
