@@ -14,11 +14,6 @@ import (
 
 	"github.com/peerscope/peerscope/lib/dataset"
 	"github.com/peerscope/peerscope/lib/figures"
-
-	// Linked here so that notebook cells run by `peerscope kernel` can import
-	// kernel/widgets: the package adds the widgets to the kernel's yaegi
-	// symbol table in its init (the kernel's generator lists lib/… only).
-	_ "github.com/peerscope/peerscope/kernel/widgets/symbols"
 )
 
 func init() {

@@ -39,6 +39,7 @@ const module = "github.com/peerscope/peerscope"
 // import. Add a line here to expose another one.
 var fixedPackages = []string{
 	module + "/kernel/display",
+	module + "/kernel/widgets",
 	"github.com/apache/arrow/go/v15/arrow",
 	"github.com/apache/arrow/go/v15/arrow/array",
 	"github.com/apache/arrow/go/v15/arrow/memory",
@@ -53,6 +54,7 @@ var fixedPackages = []string{
 // excluded lists, per package, the members cells must not see.
 var excluded = map[string][]string{
 	module + "/kernel/display": {"^SetSink$", "^Sink$"},
+	module + "/kernel/widgets": {"^SetTransport$", "^Transport$"},
 }
 
 func main() {
