@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/peerscope/peerscope/lib/dataset"
+	"github.com/peerscope/peerscope/lib/internal/simtest"
 	"github.com/peerscope/peerscope/lib/sim"
 	"github.com/peerscope/peerscope/lib/vod"
 )
@@ -23,18 +24,8 @@ func TestVoDObservedTruthMatchesClassifier(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := sim.NewVoD(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var truth *sim.VoDTruth
-	ds := capture(t, t.TempDir(), func(s sim.Sink) (err error) { truth, err = m.Run(s); return })
-	defer ds.Release()
-	bm, err := ds.Table(dataset.BufferMaps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bm.Release()
+	truth, ds := simtest.VoD(t, cfg)
+	bm := simtest.Table(t, ds, dataset.BufferMaps)
 	tracks, err := vod.TracksFromTable(bm, ds.Manifest.FirstNs)
 	if err != nil {
 		t.Fatal(err)
