@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"net"
@@ -100,12 +99,6 @@ func writeQueryCapture(t *testing.T, dir string, packets []tracePacket) string {
 	return path
 }
 
-func runPeerscope(args ...string) (code int, stdout, stderr string) {
-	var o, e bytes.Buffer
-	code = dispatch(args, &o, &e)
-	return code, o.String(), e.String()
-}
-
 // csvRows parses CSV output into maps keyed by the header.
 func csvRows(t *testing.T, out string) []map[string]string {
 	t.Helper()
@@ -147,7 +140,7 @@ func TestQueryCommandOnCapture(t *testing.T) {
 		{"mode == live && sport == 4004", "handshakes", []string{"10.0.0.1:4004>10.0.0.2:4004"}},
 	}
 	for _, c := range cases {
-		code, out, errOut := runPeerscope("query", in, c.expr, "--table", c.table, "--format", "csv")
+		code, out, errOut := run("query", in, c.expr, "--table", c.table, "--format", "csv")
 		if code != exitOK {
 			t.Fatalf("%s: exit %d\n%s", c.expr, code, errOut)
 		}
@@ -181,12 +174,12 @@ func TestQueryCommandDatasetMatchesCapture(t *testing.T) {
 	}
 	for _, format := range []string{"parquet", "arrow"} {
 		out := filepath.Join(dir, "ds-"+format)
-		if code, _, errOut := runPeerscope("decode", in, "-o", out, "--format", format); code != exitOK {
+		if code, _, errOut := run("decode", in, "-o", out, "--format", format); code != exitOK {
 			t.Fatalf("decode --format %s: exit %d\n%s", format, code, errOut)
 		}
 		for _, q := range queries {
-			_, fromCap, _ := runPeerscope("query", in, q.expr, "--table", q.table, "--format", "jsonl")
-			code, fromDS, errOut := runPeerscope("query", out, q.expr, "--table", q.table, "--format", "jsonl")
+			_, fromCap, _ := run("query", in, q.expr, "--table", q.table, "--format", "jsonl")
+			code, fromDS, errOut := run("query", out, q.expr, "--table", q.table, "--format", "jsonl")
 			if code != exitOK {
 				t.Fatalf("%s on %s dataset: exit %d\n%s", q.expr, format, code, errOut)
 			}
@@ -212,7 +205,7 @@ func sortedLines(s string) string {
 func TestQueryCommandOutputFormats(t *testing.T) {
 	in := writeQueryCapture(t, t.TempDir(), queryTrace(false))
 
-	code, out, _ := runPeerscope("query", in, "type == BUFFER_MAP && system == ppl", "--format", "jsonl")
+	code, out, _ := run("query", in, "type == BUFFER_MAP && system == ppl", "--format", "jsonl")
 	if code != exitOK {
 		t.Fatalf("exit %d", code)
 	}
@@ -228,7 +221,7 @@ func TestQueryCommandOutputFormats(t *testing.T) {
 		t.Errorf("first row %v", row)
 	}
 
-	code, out, _ = runPeerscope("query", in, "port == 53")
+	code, out, _ = run("query", in, "port == 53")
 	if code != exitOK {
 		t.Fatalf("table format: exit %d", code)
 	}
@@ -248,7 +241,7 @@ func TestQueryCommandOutputFormats(t *testing.T) {
 		t.Errorf("columns not aligned:\n%s", out)
 	}
 
-	code, out, _ = runPeerscope("query", in, "system == ppl", "--limit", "2", "--format", "csv")
+	code, out, _ = run("query", in, "system == ppl", "--limit", "2", "--format", "csv")
 	if n := len(csvRows(t, out)); code != exitOK || n != 2 {
 		t.Errorf("--limit 2: exit %d, %d rows", code, n)
 	}
@@ -257,7 +250,7 @@ func TestQueryCommandOutputFormats(t *testing.T) {
 func TestQueryCommandInputErrors(t *testing.T) {
 	dir := t.TempDir()
 	in := writeQueryCapture(t, dir, queryTrace(true))
-	code, out, errOut := runPeerscope("query", in, "sport == 4004", "--format", "csv")
+	code, out, errOut := run("query", in, "sport == 4004", "--format", "csv")
 	if code != exitInputError {
 		t.Fatalf("malformed frame: exit %d, want %d\n%s", code, exitInputError, errOut)
 	}
@@ -279,7 +272,7 @@ func TestQueryCommandInputErrors(t *testing.T) {
 	if err := os.WriteFile(cut, whole[:len(whole)-10], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut = runPeerscope("query", cut, "system == ppl", "--format", "csv")
+	code, out, errOut = run("query", cut, "system == ppl", "--format", "csv")
 	if code != exitInputError || len(csvRows(t, out)) != 4 {
 		t.Errorf("truncated capture: exit %d, %d rows\n%s", code, len(csvRows(t, out)), errOut)
 	}
@@ -287,7 +280,7 @@ func TestQueryCommandInputErrors(t *testing.T) {
 		t.Errorf("the fault does not name the file: %s", errOut)
 	}
 
-	if code, _, _ := runPeerscope("query", filepath.Join(dir, "missing.pcap"), "port == 1"); code != exitInputError {
+	if code, _, _ := run("query", filepath.Join(dir, "missing.pcap"), "port == 1"); code != exitInputError {
 		t.Errorf("missing input: exit %d, want %d", code, exitInputError)
 	}
 }
@@ -307,12 +300,12 @@ func TestQueryCommandUsageErrors(t *testing.T) {
 		{[]string{in, "port == 1", "--bogus"}, "flag provided but not defined"},
 	}
 	for _, c := range cases {
-		code, out, errOut := runPeerscope(append([]string{"query"}, c.args...)...)
+		code, out, errOut := run(append([]string{"query"}, c.args...)...)
 		if code != exitUsage || !strings.Contains(errOut, c.want) || out != "" {
 			t.Errorf("query %q: exit %d, stdout %q\nstderr: %s\nwant exit %d and %q", c.args, code, out, errOut, exitUsage, c.want)
 		}
 	}
-	if code, _, errOut := runPeerscope("query", "-h"); code != exitOK || !strings.Contains(errOut, "Fields:") {
+	if code, _, errOut := run("query", "-h"); code != exitOK || !strings.Contains(errOut, "Fields:") {
 		t.Errorf("query -h: exit %d\n%s", code, errOut)
 	}
 }
