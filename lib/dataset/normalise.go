@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -68,16 +69,43 @@ type addrText struct {
 // addrCache remembers the text of the endpoints seen lately: a capture is
 // traffic among a bounded set of peers, and formatting an address costs more
 // than finding it again. It is emptied when it reaches addrCacheMax entries.
+//
+// In front of the map sits a small direct-mapped table indexed by a cheap
+// hash of the address and port: hashing a netip.AddrPort for the map
+// costs more than the rest of a hit.
 type addrCache struct {
-	idx   map[netip.AddrPort]int32
-	texts []addrText
-	arena []byte
+	recent [1 << addrRecentBits]addrSlot
+	idx    map[netip.AddrPort]int32
+	texts  []addrText
+	arena  []byte
 }
 
-const addrCacheMax = 1 << 14
+type addrSlot struct {
+	ap   netip.AddrPort
+	text addrText
+}
+
+const (
+	addrCacheMax   = 1 << 14
+	addrRecentBits = 10 // the direct-mapped table has 1<<addrRecentBits slots
+)
 
 func (c *addrCache) lookup(ip netip.Addr, port uint16) addrText {
 	ap := netip.AddrPortFrom(ip, port)
+	a := ip.As16()
+	h := (binary.LittleEndian.Uint64(a[8:]) ^ binary.LittleEndian.Uint64(a[:8]) ^ uint64(port)<<32) * 0x9e3779b97f4a7c15
+	slot := &c.recent[h>>(64-addrRecentBits)]
+	if slot.ap == ap && slot.text.full != nil {
+		return slot.text
+	}
+	t := c.find(ap)
+	slot.ap, slot.text = ap, t
+	return t
+}
+
+// find looks an endpoint up in the map, formatting it when it is new.
+func (c *addrCache) find(ap netip.AddrPort) addrText {
+	ip := ap.Addr()
 	if i, ok := c.idx[ap]; ok {
 		return c.texts[i]
 	}
