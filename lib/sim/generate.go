@@ -49,8 +49,13 @@ func render(o Output, run func(Sink) (truth any, hdr *TruthHeader, err error)) (
 		if truth, hdr, err = run(r); err != nil {
 			return err
 		}
+		// Flush writes out packets the model left pending (TCP FINs,
+		// segments queued behind a later timestamp): count after it.
+		if err := r.Flush(); err != nil {
+			return err
+		}
 		packets = r.Packets
-		return r.Flush()
+		return nil
 	})
 	if err != nil {
 		return 0, err
