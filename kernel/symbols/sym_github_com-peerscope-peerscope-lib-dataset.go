@@ -18,6 +18,7 @@ func init() {
 		"ChunkRequests":    reflect.ValueOf(constant.MakeFromLiteral("\"chunk_requests\"", token.STRING, 0)),
 		"Decode":           reflect.ValueOf(dataset.Decode),
 		"DefaultBatchRows": reflect.ValueOf(constant.MakeFromLiteral("65536", token.INT, 0)),
+		"EachRecord":       reflect.ValueOf(dataset.EachRecord),
 		"FormatArrow":      reflect.ValueOf(dataset.FormatArrow),
 		"FormatCSV":        reflect.ValueOf(dataset.FormatCSV),
 		"FormatJSONL":      reflect.ValueOf(dataset.FormatJSONL),
@@ -52,6 +53,7 @@ func init() {
 
 		// type definitions
 		"CSVWriter":      reflect.ValueOf((*dataset.CSVWriter)(nil)),
+		"Columns":        reflect.ValueOf((*dataset.Columns)(nil)),
 		"Dataset":        reflect.ValueOf((*dataset.Dataset)(nil)),
 		"Discard":        reflect.ValueOf((*dataset.Discard)(nil)),
 		"FileSink":       reflect.ValueOf((*dataset.FileSink)(nil)),
