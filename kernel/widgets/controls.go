@@ -278,15 +278,18 @@ func NewCheckbox(description string, value bool) *Checkbox {
 	return c
 }
 
-func (c *Checkbox) validate(key string, v any) (any, bool) {
+func (c *Checkbox) validate(key string, v any) (any, bool) { return typedValue[bool](c.m, key, v) }
+
+// typedValue validates a front end's "value" for a widget whose value has
+// type T: a value of another type is refused by keeping the current one.
+func typedValue[T any](m *model, key string, v any) (any, bool) {
 	if key != "value" {
 		return nil, false
 	}
-	b, ok := v.(bool)
-	if !ok {
-		return c.m.state["value"], true
+	if t, ok := v.(T); ok {
+		return t, true
 	}
-	return b, true
+	return m.state["value"], true
 }
 
 // Value returns whether the box is ticked.
@@ -328,16 +331,7 @@ func NewText(description, value, placeholder string) *Text {
 	return t
 }
 
-func (t *Text) validate(key string, v any) (any, bool) {
-	if key != "value" {
-		return nil, false
-	}
-	s, ok := v.(string)
-	if !ok {
-		return t.m.state["value"], true
-	}
-	return s, true
-}
+func (t *Text) validate(key string, v any) (any, bool) { return typedValue[string](t.m, key, v) }
 
 // Value returns the text.
 func (t *Text) Value() string { s, _ := t.m.get("value").(string); return s }
