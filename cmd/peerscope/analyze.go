@@ -317,7 +317,9 @@ type jsonStartup struct {
 	AlphaWWidth      jsonAlpha            `json:"alpha_w_width"`
 	AlphaL           jsonAlpha            `json:"alpha_l"`
 	MeanSenders      float64              `json:"mean_senders"`
+	SendersCI        *[2]float64          `json:"mean_senders_ci95"`
 	FracNeighbours3  float64              `json:"frac_neighbours_ge3"`
+	Neighbours3CI    *[2]float64          `json:"frac_neighbours_ge3_ci95"`
 	Events           map[string]jsonEvent `json:"events"`
 	PerHost          []jsonHost           `json:"per_host"`
 }
@@ -352,7 +354,9 @@ func analyzeStartup(ds *dataset.Dataset, f analyzeFlags) (any, func(io.Writer), 
 	}
 	doc := jsonStartup{Input: ds.Path, OriginUnixNs: origin, K: f.k, AlphaBin: f.alphaBin, Hosts: s.Hosts, HostsWithRequest: s.WithRequest,
 		AlphaW: alphaJSON(s.AlphaW), AlphaWWidth: alphaJSON(s.AlphaWWidth), AlphaL: alphaJSON(s.AlphaL),
-		MeanSenders: s.MeanSenders, FracNeighbours3: s.FracNeighbours3, Events: map[string]jsonEvent{}}
+		MeanSenders: s.MeanSenders, FracNeighbours3: s.FracNeighbours3, Events: map[string]jsonEvent{},
+		SendersCI:     opt([2]float64{s.SendersCI.Lo, s.SendersCI.Hi}, s.WithRequest >= 2),
+		Neighbours3CI: opt([2]float64{s.Neighbours3CI.Lo, s.Neighbours3CI.Hi}, s.WithRequest >= 1)}
 	for name, e := range map[string]startup.EventStats{"t_tk": s.TTk, "t_p": s.TP, "t_chk": s.TChk, "t_ad": s.TAd} {
 		doc.Events[name] = jsonEvent{e.N, e.Mean, e.Median}
 	}
@@ -377,8 +381,8 @@ func analyzeStartup(ds *dataset.Dataset, f analyzeFlags) (any, func(io.Writer), 
 		}{{"α_W (ξ_p − f_p)", s.AlphaW}, {"α_W (width field)", s.AlphaWWidth}, {"α_L", s.AlphaL}} {
 			fmt.Fprintf(w, "  %-18s n %d  mode %.2f  quartiles %.3f %.3f %.3f  IQR %.4f  sd %.4f\n", a.name, a.s.N, a.s.Mode, a.s.Q1, a.s.Median, a.s.Q3, a.s.IQR, a.s.StdDev)
 		}
-		fmt.Fprintf(w, "  buffer-map senders before the first request: %.2f on average\n", s.MeanSenders)
-		fmt.Fprintf(w, "  hosts with ≥ 3 neighbours holding chunks θ…θ+%d: %.1f %%\n", f.k, 100*s.FracNeighbours3)
+		fmt.Fprintf(w, "  buffer-map senders before the first request: %.2f on average (95 %% CI %.2f–%.2f)\n", s.MeanSenders, s.SendersCI.Lo, s.SendersCI.Hi)
+		fmt.Fprintf(w, "  hosts with ≥ 3 neighbours holding chunks θ…θ+%d: %.1f %% (95 %% CI %.1f–%.1f %%)\n", f.k, 100*s.FracNeighbours3, 100*s.Neighbours3CI.Lo, 100*s.Neighbours3CI.Hi)
 		fmt.Fprintf(w, "  mean event times: T_tk %.3f s, T_p %.3f s, T_chk %.3f s, T_ad %.3f s\n", s.TTk.Mean, s.TP.Mean, s.TChk.Mean, s.TAd.Mean)
 	}
 	return doc, text, nil

@@ -95,12 +95,20 @@ func TestAnalyzeSimulatedCaptures(t *testing.T) {
 		AlphaW          struct{ Mode float64 } `json:"alpha_w"`
 		AlphaL          struct{ Mode float64 } `json:"alpha_l"`
 		MeanSenders     float64                `json:"mean_senders"`
+		SendersCI       *[2]float64            `json:"mean_senders_ci95"`
 		FracNeighbours3 *float64               `json:"frac_neighbours_ge3"`
+		Neighbours3CI   *[2]float64            `json:"frac_neighbours_ge3_ci95"`
 		PerHost         []map[string]any       `json:"per_host"`
 	}
 	analyzeJSON(t, &su, "startup", filepath.Join(dir, st.Capture), "--k", "10")
 	if su.Hosts != 30 || len(su.PerHost) != 30 || su.MeanSenders <= 0 || su.FracNeighbours3 == nil {
 		t.Errorf("startup document: %+v", su)
+	}
+	if ci := su.SendersCI; ci == nil || !(ci[0] < su.MeanSenders && su.MeanSenders < ci[1]) {
+		t.Errorf("mean_senders_ci95 %v does not bracket %v", ci, su.MeanSenders)
+	}
+	if ci := su.Neighbours3CI; ci == nil || !(ci[0] <= *su.FracNeighbours3 && *su.FracNeighbours3 <= ci[1]) {
+		t.Errorf("frac_neighbours_ge3_ci95 %v does not bracket %v", ci, *su.FracNeighbours3)
 	}
 	for _, k := range []string{"host", "theta", "first_neighbour", "f_p", "xi_p", "w_p", "tk_off_min", "tk_off_max", "alpha_w", "alpha_l", "t_tk", "t_p", "t_chk"} {
 		if _, ok := su.PerHost[0][k]; !ok {

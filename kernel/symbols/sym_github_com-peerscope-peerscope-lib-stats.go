@@ -15,6 +15,7 @@ func init() {
 		"KS":             reflect.ValueOf(stats.KS),
 		"KS2":            reflect.ValueOf(stats.KS2),
 		"KSInt":          reflect.ValueOf(stats.KSInt),
+		"MeanInterval":   reflect.ValueOf(stats.MeanInterval),
 		"Mode":           reflect.ValueOf(stats.Mode),
 		"NewECDF":        reflect.ValueOf(stats.NewECDF),
 		"NewHistogram":   reflect.ValueOf(stats.NewHistogram),

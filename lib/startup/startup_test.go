@@ -66,6 +66,12 @@ func TestRecoverSyntheticHosts(t *testing.T) {
 	if want := float64(ge3) / 600; math.Abs(s.FracNeighbours3-want) > 1e-12 {
 		t.Errorf("P(≥3) %v, want %v", s.FracNeighbours3, want)
 	}
+	if !(s.SendersCI.Lo < s.MeanSenders && s.MeanSenders < s.SendersCI.Hi) || s.SendersCI.Hi-s.SendersCI.Lo > 1 {
+		t.Errorf("senders interval %+v around %v", s.SendersCI, s.MeanSenders)
+	}
+	if !s.SendersCI.Contains(4.69) {
+		t.Errorf("senders interval %+v misses the configured 4.69", s.SendersCI)
+	}
 	if math.Abs(s.MeanSenders-4.69) > 0.3 {
 		t.Errorf("mean senders %v far from the configured 4.69", s.MeanSenders)
 	}

@@ -43,14 +43,15 @@ type EventStats struct {
 // request, ≥ 3 neighbours holding chunks around θ in more than 70 % of
 // experiments).
 type Summary struct {
-	Hosts                    int
-	AlphaW, AlphaWWidth      AlphaStats // α over hosts with HasAlpha (zero when none)
-	AlphaL                   AlphaStats
-	TTk, TP, TChk, TAd       EventStats
-	WithRequest              int     // hosts that sent a chunk request
-	MeanSenders              float64 // mean buffer-map senders before the first request
-	FracNeighbours3          float64 // fraction of WithRequest hosts with ≥ 3 holders around θ
-	SendersCI, Neighbours3CI stats.Interval
+	Hosts               int
+	AlphaW, AlphaWWidth AlphaStats // α over hosts with HasAlpha (zero when none)
+	AlphaL              AlphaStats
+	TTk, TP, TChk, TAd  EventStats
+	WithRequest         int            // hosts that sent a chunk request
+	MeanSenders         float64        // mean buffer-map senders before the first request
+	FracNeighbours3     float64        // fraction of WithRequest hosts with ≥ 3 holders around θ
+	SendersCI           stats.Interval // 95 % Student-t interval of MeanSenders (needs ≥ 2 hosts with a request)
+	Neighbours3CI       stats.Interval // 95 % Wilson interval of FracNeighbours3
 }
 
 // ErrNoHosts is returned by Summarize for no hosts.
@@ -69,7 +70,8 @@ func Summarize(hosts []Host, bin float64) (Summary, error) {
 	s := Summary{Hosts: len(hosts)}
 	var aw, aww, al []float64
 	var ev [4][]float64
-	senders, ge3 := 0, 0
+	var senders []float64 // per host with a request, for the interval
+	total, ge3 := 0, 0
 	for _, h := range hosts {
 		if h.HasAlpha {
 			aw, aww, al = append(aw, h.AlphaW), append(aww, h.AlphaWWidth), append(al, h.AlphaL)
@@ -84,7 +86,8 @@ func Summarize(hosts []Host, bin float64) (Summary, error) {
 		}
 		if h.HasChk {
 			s.WithRequest++
-			senders += h.Senders
+			total += h.Senders
+			senders = append(senders, float64(h.Senders))
 			if h.Neighbours >= 3 {
 				ge3++
 			}
@@ -108,7 +111,8 @@ func Summarize(hosts []Host, bin float64) (Summary, error) {
 		}
 	}
 	if s.WithRequest > 0 {
-		s.MeanSenders = float64(senders) / float64(s.WithRequest)
+		s.MeanSenders = float64(total) / float64(s.WithRequest)
+		s.SendersCI, _ = stats.MeanInterval(senders, 0.95) // zero for a single host
 		s.FracNeighbours3 = float64(ge3) / float64(s.WithRequest)
 		s.Neighbours3CI, _ = stats.Wilson(ge3, s.WithRequest, 0.95)
 	}

@@ -220,3 +220,42 @@ func ExampleWilson() {
 	fmt.Printf("[%.3f, %.3f]\n", iv.Lo, iv.Hi)
 	// Output: [0.664, 0.750]
 }
+
+func TestMeanInterval(t *testing.T) {
+	// Two values a, b: x̄ = (a+b)/2, s = |a−b|/√2, n = 2, and the t
+	// distribution with one degree of freedom is Cauchy, whose 0.975 quantile
+	// is tan(π(0.975 − 1/2)); the half width is t·s/√2 = t·|a−b|/2.
+	iv, err := MeanInterval([]float64{1, 3}, 0.95)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := math.Tan(math.Pi*(0.975-0.5)) * 2 / 2
+	if math.Abs(iv.Lo-(2-h)) > 1e-9 || math.Abs(iv.Hi-(2+h)) > 1e-9 {
+		t.Errorf("interval %+v, want [%v, %v]", iv, 2-h, 2+h)
+	}
+	// Constant data: zero width at the value.
+	if iv, err := MeanInterval([]float64{4.69, 4.69, 4.69}, 0.9); err != nil || iv.Lo != 4.69 || iv.Hi != 4.69 {
+		t.Errorf("constant data: %+v, %v", iv, err)
+	}
+	// Large n: close to the normal interval x̄ ± 1.96·σ/√n for data ±1.
+	xs := make([]float64, 10000)
+	for i := range xs {
+		xs[i] = float64(2*(i%2) - 1)
+	}
+	iv, err = MeanInterval(xs, 0.95)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd := math.Sqrt(10000.0 / 9999)
+	if want := 1.959964 * sd / 100; math.Abs(iv.Hi-want) > 1e-4 || math.Abs(iv.Lo+want) > 1e-4 {
+		t.Errorf("large n: %+v, want ±%v", iv, want)
+	}
+	for _, bad := range []struct {
+		xs   []float64
+		conf float64
+	}{{nil, 0.95}, {[]float64{1}, 0.95}, {[]float64{1, 2}, 1}, {[]float64{1, 2}, 0}, {[]float64{1, math.NaN()}, 0.95}, {[]float64{math.Inf(1), 2}, 0.5}} {
+		if _, err := MeanInterval(bad.xs, bad.conf); err == nil {
+			t.Errorf("MeanInterval(%v, %v) accepted", bad.xs, bad.conf)
+		}
+	}
+}
