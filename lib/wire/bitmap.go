@@ -172,6 +172,52 @@ func runStarts(bitmap []byte, width int) int {
 	return runs
 }
 
+// BitmapStats are the derived quantities of a chunk bitmap that a buffer
+// map's row carries, computed together by Stats.
+type BitmapStats struct {
+	Ones     int // U: set bits
+	Last     int // index of the last set bit, -1 when none (ξ = offset + Last, WI = Last + 1)
+	Playable int // V: leading run of set bits
+	Runs     int // maximal runs of set bits (gap tolerance 0)
+}
+
+// Stats returns Ones, LastSet, Playable and Runs (gap tolerance 0) of the
+// first width bits in one pass over 64-bit words, for the decoder's hot path
+// where the separate functions would read every buffer map four times.
+func Stats(bitmap []byte, width int) BitmapStats {
+	width = clampWidth(bitmap, width)
+	s := BitmapStats{Last: -1}
+	leading := true  // every bit so far is set
+	var carry uint64 // the previous word's last bit
+	for at := 0; at < width; at += 64 {
+		var w uint64
+		if i := at >> 3; i+8 <= len(bitmap) {
+			w = binary.LittleEndian.Uint64(bitmap[i:])
+		} else {
+			for k, b := range bitmap[i:] {
+				w |= uint64(b) << (8 * k)
+			}
+		}
+		if rest := width - at; rest < 64 {
+			w &= 1<<rest - 1
+		}
+		s.Ones += bits.OnesCount64(w)
+		s.Runs += bits.OnesCount64(w &^ (w<<1 | carry))
+		carry = w >> 63
+		if w != 0 {
+			s.Last = at + 63 - bits.LeadingZeros64(w)
+		}
+		if leading {
+			// The masked tail of a partial word reads as clear, so the run
+			// stops there at the latest.
+			n := bits.TrailingZeros64(^w)
+			s.Playable += n
+			leading = n == 64
+		}
+	}
+	return s
+}
+
 // WatchingIndex returns WI = i_last + 1, the 1-based position of the last set
 // bit of a VoD bitfield (0 when none is set): how far a smoother has watched.
 func WatchingIndex(bitmap []byte, width int) int { return LastSet(bitmap, width) + 1 }

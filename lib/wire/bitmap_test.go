@@ -77,6 +77,10 @@ func TestBitmapDerivedAgainstOracle(t *testing.T) {
 		if ok != (last >= 0) || (ok && s != 1000+int64(last)) {
 			t.Fatalf("Scope(1000, %x, %d) = %d, %v; last set %d", bm, width, s, ok, last)
 		}
+		want := BitmapStats{Ones: ones, Last: last, Playable: lead, Runs: naiveRuns(b, 0)}
+		if got := Stats(bm, width); got != want {
+			t.Fatalf("Stats(%x, %d) = %+v, want %+v", bm, width, got, want)
+		}
 		for _, g := range []int{0, 1, 3, 100} {
 			if got, want := Runs(bm, width, g), naiveRuns(b, g); got != want {
 				t.Fatalf("Runs(%x, %d, %d) = %d, want %d", bm, width, g, got, want)
@@ -184,5 +188,52 @@ func TestBitmapFunctionsDoNotAllocate(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("%v allocations, want 0", allocs)
+	}
+}
+
+// Stats at the word boundaries and edges that its one-pass loop treats
+// specially: a partial last word, a run crossing words, bits past width.
+func TestStats(t *testing.T) {
+	ones := func(n int) []byte {
+		bm := make([]byte, BitmapBytes(n))
+		for i := 0; i < n; i++ {
+			SetBit(bm, i)
+		}
+		return bm
+	}
+	bitsAt := func(size int, set ...int) []byte {
+		bm := make([]byte, size)
+		for _, i := range set {
+			SetBit(bm, i)
+		}
+		return bm
+	}
+	cases := []struct {
+		name  string
+		bm    []byte
+		width int
+		want  BitmapStats
+	}{
+		{"empty", nil, 0, BitmapStats{Last: -1}},
+		{"nil with a width", nil, 100, BitmapStats{Last: -1}},
+		{"negative width", ones(8), -3, BitmapStats{Last: -1}},
+		{"all clear", make([]byte, 20), 160, BitmapStats{Last: -1}},
+		{"all set, 160", ones(160), 160, BitmapStats{Ones: 160, Last: 159, Playable: 160, Runs: 1}},
+		{"all set, one word", ones(64), 64, BitmapStats{Ones: 64, Last: 63, Playable: 64, Runs: 1}},
+		{"all set, 65", ones(65), 65, BitmapStats{Ones: 65, Last: 64, Playable: 65, Runs: 1}},
+		{"width cuts a run", ones(64), 10, BitmapStats{Ones: 10, Last: 9, Playable: 10, Runs: 1}},
+		{"width beyond the bitmap", ones(16), 1000, BitmapStats{Ones: 16, Last: 15, Playable: 16, Runs: 1}},
+		{"first bit clear", bitsAt(3, 1, 2, 3, 20), 24, BitmapStats{Ones: 4, Last: 20, Playable: 0, Runs: 2}},
+		{"run across a word boundary", bitsAt(16, 62, 63, 64, 65), 128, BitmapStats{Ones: 4, Last: 65, Playable: 0, Runs: 1}},
+		{"runs meet at a word boundary", bitsAt(16, 63, 65), 128, BitmapStats{Ones: 2, Last: 65, Playable: 0, Runs: 2}},
+		{"last bit of a word", bitsAt(9, 63), 72, BitmapStats{Ones: 1, Last: 63, Playable: 0, Runs: 1}},
+		{"pad bits ignored", bitsAt(2, 0, 1, 9, 15), 9, BitmapStats{Ones: 2, Last: 1, Playable: 2, Runs: 1}},
+		{"leading run then gap", bitsAt(20, 0, 1, 2, 100, 101, 159), 160, BitmapStats{Ones: 6, Last: 159, Playable: 3, Runs: 3}},
+		{"alternating", []byte{0x55, 0x55}, 16, BitmapStats{Ones: 8, Last: 14, Playable: 1, Runs: 8}},
+	}
+	for _, c := range cases {
+		if got := Stats(c.bm, c.width); got != c.want {
+			t.Errorf("%s: Stats(%x, %d) = %+v, want %+v", c.name, c.bm, c.width, got, c.want)
+		}
 	}
 }

@@ -93,7 +93,7 @@ func FuzzNextFrame(f *testing.F) {
 	})
 }
 
-// FuzzBitmap checks the word-at-a-time bitmap functions against the
+// FuzzBitmap checks the word-at-a-time bitmap functions (Stats included) against the
 // bit-at-a-time oracles of bitmap_test.go on arbitrary bytes and widths.
 func FuzzBitmap(f *testing.F) {
 	f.Add([]byte{0xff, 0xdf, 0x04}, 24, 0)
@@ -116,6 +116,10 @@ func FuzzBitmap(f *testing.F) {
 		if Ones(bm, width) != ones || LastSet(bm, width) != last || Playable(bm, width) != lead {
 			t.Fatalf("Ones/LastSet/Playable(%x, %d) = %d/%d/%d, want %d/%d/%d", bm, width,
 				Ones(bm, width), LastSet(bm, width), Playable(bm, width), ones, last, lead)
+		}
+		want := BitmapStats{Ones: ones, Last: last, Playable: lead, Runs: naiveRuns(b, 0)}
+		if got := Stats(bm, width); got != want {
+			t.Fatalf("Stats(%x, %d) = %+v, want %+v", bm, width, got, want)
 		}
 		if got, want := Runs(bm, width, g), naiveRuns(b, max(g, 0)); got != want {
 			t.Fatalf("Runs(%x, %d, %d) = %d, want %d", bm, width, g, got, want)
