@@ -24,7 +24,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unsafe"
 
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
@@ -79,6 +78,7 @@ type Decl struct {
 type Session struct {
 	mu      sync.Mutex
 	in      *interp.Interpreter
+	ret     *retainer
 	stdout  io.Writer
 	stderr  *stderrFilter
 	binPkgs map[string]map[string]reflect.Value // import path → members
@@ -117,6 +117,7 @@ func New(opts Options) (*Session, error) {
 		// replaced below so it cannot end the kernel.
 		Unrestricted: true,
 	})
+	s.ret = newRetainer(s.in)
 	use := func(e interp.Exports) error {
 		for k, v := range e {
 			path := k
@@ -243,7 +244,7 @@ func (s *Session) Execute(ctx context.Context, code string) (Result, error) {
 			prefixLen = len(stmtPrefix)
 		}
 		s.stderr.startCell()
-		v, err := s.eval(ctx, src)
+		v, err := s.eval(ctx, src, slotsReusable(c))
 		if err != nil {
 			return Result{}, s.convertError(err, code, prefixLen, c)
 		}
@@ -260,19 +261,6 @@ func (s *Session) Execute(ctx context.Context, code string) (Result, error) {
 		}
 	}
 	return res, nil
-}
-
-// forgetRoots empties yaegi's interp.roots. yaegi v0.16.1 appends the AST
-// root of every evaluated source to that unexported slice, which only its
-// debugger reads (interp/debugger.go); in a long notebook session that
-// retains every cell's syntax tree (≈3 KB per cell, measured). The session
-// never uses the debugger, so the slice is cleared through reflection.
-func (s *Session) forgetRoots() {
-	f := reflect.ValueOf(s.in).Elem().FieldByName("roots")
-	if !f.IsValid() || f.Kind() != reflect.Slice {
-		return
-	}
-	reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().SetZero()
 }
 
 // indexPackages maps each package name to its import path, for
@@ -390,7 +378,7 @@ func (s *Session) autoImport(ctx context.Context, chunks []Chunk) error {
 		if err != nil {
 			return err
 		}
-		if _, err := s.eval(ctx, c.Padded); err != nil {
+		if _, err := s.eval(ctx, c.Padded, false); err != nil {
 			return &Error{Name: "CompileError", Value: fmt.Sprintf("auto-import of %q: %v", path, err)}
 		}
 		s.record(&c)
@@ -399,8 +387,19 @@ func (s *Session) autoImport(ctx context.Context, chunks []Chunk) error {
 }
 
 // eval runs src, turning any panic that escapes yaegi into an error.
-func (s *Session) eval(ctx context.Context, src string) (v reflect.Value, err error) {
-	defer s.forgetRoots()
+// reuseSlots says the global frame slots src takes are dead after it
+// (slotsReusable): they are released unless the evaluation was interrupted,
+// since an interrupted compiled call may still be writing to them.
+func (s *Session) eval(ctx context.Context, src string, reuseSlots bool) (v reflect.Value, err error) {
+	defer s.ret.afterEval()
+	if reuseSlots {
+		n := s.ret.slots()
+		defer func() {
+			if ctx.Err() == nil {
+				s.ret.release(n)
+			}
+		}()
+	}
 	if fset := s.in.FileSet(); fset != nil && !strings.Contains(src, "func") {
 		// yaegi adds every evaluated source to its FileSet and never
 		// removes it (≈1 KB per cell). Positions of a source that defines
