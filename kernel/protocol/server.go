@@ -39,6 +39,13 @@ type Server struct {
 // Listen binds the sockets of info and starts receiving. Messages with a bad
 // signature or a replayed one are dropped and logged on logger.
 func Listen(info *ConnectionInfo, logger *log.Logger) (*Server, error) {
+	return listen(info, logger, listenEndpoint)
+}
+
+// listen is Listen with the mapping from a connection-file endpoint to the
+// endpoint bound (the gathering transports, or the endpoint itself to
+// measure zmq4's own).
+func listen(info *ConnectionInfo, logger *log.Logger, bindTo func(string) string) (*Server, error) {
 	signer, err := NewSigner(info.SignatureScheme, []byte(info.Key))
 	if err != nil {
 		return nil, err
@@ -63,12 +70,12 @@ func Listen(info *ConnectionInfo, logger *log.Logger) (*Server, error) {
 	s.hb = zmq4.NewRep(ctx)
 	ports := map[Channel]int{Shell: info.ShellPort, Control: info.ControlPort, Stdin: info.StdinPort, IOPub: info.IOPubPort}
 	for ch, port := range ports {
-		if err := s.sockets[ch].Listen(info.Endpoint(port)); err != nil {
+		if err := s.sockets[ch].Listen(bindTo(info.Endpoint(port))); err != nil {
 			s.Close()
 			return nil, fmt.Errorf("binding %s socket to %s: %w", ch, info.Endpoint(port), err)
 		}
 	}
-	if err := s.hb.Listen(info.Endpoint(info.HBPort)); err != nil {
+	if err := s.hb.Listen(bindTo(info.Endpoint(info.HBPort))); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("binding heartbeat socket to %s: %w", info.Endpoint(info.HBPort), err)
 	}
