@@ -38,9 +38,17 @@ type event struct {
 	a, b int32
 }
 
+// eventQueue is a priority queue of events by (t, seq). Besides the heap
+// it keeps a FIFO of events pushed in (t, seq) order — the re-arming of
+// periodic events, which is most of a live channel's traffic: when every
+// re-arm adds the same period to the time of the event being handled, the
+// re-arms come out already sorted, and queueing them costs O(1) instead of
+// two heap walks.
 type eventQueue struct {
-	h   []event
-	seq uint64
+	h    []event
+	seq  uint64
+	fifo []event // sorted by (t, seq); fifo[head:] are queued
+	head int
 }
 
 func (q *eventQueue) less(i, j int) bool {
@@ -65,7 +73,33 @@ func (q *eventQueue) push(t int64, kind uint8, a, b int32) {
 	}
 }
 
+// pushPeriodic schedules an event that normally follows every event
+// already queued by pushPeriodic (see eventQueue); one that does not goes
+// to the heap, so the queue's order never depends on the caller.
+func (q *eventQueue) pushPeriodic(t int64, kind uint8, a, b int32) {
+	if n := len(q.fifo); n > q.head && t < q.fifo[n-1].t {
+		q.push(t, kind, a, b)
+		return
+	}
+	if q.head == len(q.fifo) {
+		q.fifo, q.head = q.fifo[:0], 0
+	} else if q.head >= 1024 && 2*q.head >= len(q.fifo) {
+		n := copy(q.fifo, q.fifo[q.head:])
+		q.fifo, q.head = q.fifo[:n], 0
+	}
+	q.seq++
+	q.fifo = append(q.fifo, event{t: t, seq: q.seq, kind: kind, a: a, b: b})
+}
+
+// pop removes the earliest event: the FIFO's head or the heap's top.
 func (q *eventQueue) pop() (event, bool) {
+	if q.head < len(q.fifo) {
+		f := q.fifo[q.head]
+		if len(q.h) == 0 || f.t < q.h[0].t || (f.t == q.h[0].t && f.seq < q.h[0].seq) {
+			q.head++
+			return f, true
+		}
+	}
 	n := len(q.h)
 	if n == 0 {
 		return event{}, false

@@ -251,13 +251,18 @@ func (l *Live) fire(ev event, q *eventQueue) error {
 		if t >= p.leave {
 			return nil // left between the handshake and its first push
 		}
-		if next := t + l.period; next < p.leave {
-			q.push(next, evBM, ev.a, 0)
+		last := t+l.period >= p.leave
+		if !last {
+			q.pushPeriodic(t+l.period, evBM, ev.a, 0)
 		} else if p.bye {
 			q.push(p.leave, evLeave, ev.a, 0)
 		}
 		l.bms[ev.a]++
-		return l.sendBM(t, p)
+		err := l.sendBM(t, p)
+		if last {
+			l.sw.release(p)
+		}
+		return err
 	case evLeave:
 		p := l.peers[ev.a]
 		if l.cfg.System == "pps" {

@@ -1,9 +1,11 @@
 package sim
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/peerscope/peerscope/lib/wire"
 )
@@ -122,7 +124,22 @@ type swarm struct {
 	sub   int64
 	delay *delayTable
 	seed  uint64
+
+	// prod caches π(c) for the chunks [prodLo, prodLo+len(prod)): every
+	// peer asks for the production times of the same few chunks near the
+	// live edge, and computing each one (a division and a rounding) cost a
+	// sixth of the live generator's time.
+	prod        []int64
+	prodLo      int64
+	prodScratch [64]int64
+	unitScratch [64]int64
+
+	spare []fastState // released peers' buffer states, for reuse
 }
+
+// maxProdCache bounds the production-time cache (8 MB); chunks beyond it
+// are computed directly.
+const maxProdCache = 1 << 20
 
 func newSwarm(seed uint64, sc *serviceCurve, cfg BufferConfig) *swarm {
 	sub := int64(max(cfg.Sub, 1))
@@ -160,8 +177,59 @@ func (sw *swarm) ready(p *livePeer, u int64) int64 {
 		return math.MaxInt64
 	}
 	c := u / sw.sub
-	from := max(sw.sc.Produced(c), p.join)
+	from := max(sw.produced(c), p.join)
 	return from + sw.delay[mix64(h)>>52]
+}
+
+// produced returns sc.Produced(c), from the cache when c is in it.
+func (sw *swarm) produced(c int64) int64 {
+	if i := uint64(c - sw.prodLo); i < uint64(len(sw.prod)) {
+		return sw.prod[i]
+	}
+	return sw.cacheProduced(c)
+}
+
+// producedRange returns the production times of chunks [a, b), at most 64
+// of them: a window of the cache, or of a scratch array when they fall
+// outside what the cache may hold.
+func (sw *swarm) producedRange(a, b int64) []int64 {
+	if i := a - sw.prodLo; i >= 0 && b-sw.prodLo <= int64(len(sw.prod)) {
+		return sw.prod[i : b-sw.prodLo]
+	}
+	for c := a; c < b; c++ {
+		sw.prodScratch[c-a] = sw.produced(c)
+	}
+	return sw.prodScratch[:b-a]
+}
+
+// cacheProduced widens the cache to cover c — at least doubling it, so the
+// cost of growing stays linear — unless that would exceed maxProdCache, in
+// which case c's time is computed without caching.
+func (sw *swarm) cacheProduced(c int64) int64 {
+	lo, hi := c, c+1
+	if len(sw.prod) > 0 {
+		lo, hi = sw.prodLo, sw.prodLo+int64(len(sw.prod))
+	}
+	grow := max(hi-lo, 4096)
+	nlo, nhi := lo, hi
+	if c < lo {
+		nlo = min(c, lo-grow)
+	} else {
+		nhi = max(c+1, hi+grow)
+	}
+	if nhi-nlo > maxProdCache {
+		return sw.sc.Produced(c)
+	}
+	prod := make([]int64, nhi-nlo)
+	for x := nlo; x < nhi; x++ {
+		if x >= lo && x < hi && len(sw.prod) > 0 {
+			prod[x-nlo] = sw.prod[x-lo]
+			continue
+		}
+		prod[x-nlo] = sw.sc.Produced(x)
+	}
+	sw.prod, sw.prodLo = prod, nlo
+	return prod[c-nlo]
 }
 
 // fill makes the ring hold units [lo, hi).
@@ -244,56 +312,91 @@ type fastState struct {
 
 type pendUnit struct{ u, ready int64 }
 
-// bufferMapFast is bufferMap for non-decreasing t per peer.
-func (sw *swarm) bufferMapFast(p *livePeer, t int64, dst []byte) (offset int64, width int, bitmap []byte) {
-	offset, width = sw.offset(p, t), sw.width(p, t)
-	bits := int64(width) * sw.sub
-	lo, hi := offset*sw.sub, offset*sw.sub+bits
-	st := &p.fast
-	span := max(hi, st.hi) - lo
-	if st.words == nil || t < st.t || lo < st.lo || lo > st.hi || span > int64(len(st.words))*64 {
-		n := int64(64)
-		for n < span+64 {
-			n <<= 1
-		}
-		if int64(len(st.words))*64 < n {
-			st.words = make([]uint64, n/64)
-		}
-		st.lo, st.hi, st.pend = lo, lo, st.pend[:0]
+// release hands p's incremental state, which p will not use again, to the
+// next peer that starts one: peers come and go all the time, and a pending
+// list grows to a whole window's worth of units on a peer's first map.
+// Reused storage is rewritten before it is read.
+func (sw *swarm) release(p *livePeer) {
+	if p.fast.words != nil {
+		sw.spare = append(sw.spare, p.fast)
 	}
+	p.fast = fastState{}
+}
+
+// settle moves the units in flight that have arrived by t into the ring
+// and forgets those below lo. Whether a unit has arrived is close to a coin
+// toss, so the bit is set and the entry kept without branching on it.
+func (st *fastState) settle(lo, t int64) {
 	mask := int64(len(st.words))*64 - 1
-	// Units still in flight: keep those inside the window not yet held.
+	words, pend := st.words, st.pend
 	k := 0
-	for _, x := range st.pend {
+	for _, x := range pend {
 		if x.u < lo {
 			continue
 		}
-		if x.ready <= t {
-			i := x.u & mask
-			st.words[i>>6] |= 1 << (i & 63)
+		i := x.u & mask
+		got := uint64(x.ready-t-1) >> 63 // ready ≤ t
+		words[i>>6] |= got << (i & 63)
+		pend[k] = x
+		k += int(got ^ 1)
+	}
+	st.pend = pend[:k]
+}
+
+// arrivals is ready() unrolled over units u, u+1, …, one per entry of prod
+// (the production time of each unit's chunk), at most 64: it returns their
+// held bits at t (bit k for unit u+k) and pend with the units still in
+// flight appended; pend must have room for len(prod) more. It is kept
+// apart from bufferMapFast, and in two passes, so that each loop's values
+// fit in registers.
+func arrivals(u int64, prod []int64, key, miss uint64, join, t int64, delay *delayTable, pend []pendUnit) (uint64, []pendUnit) {
+	var ready [64]int64
+	rs := ready[:len(prod)]
+	const k0 = 0xd6e8feb86659fd93 // unit multiplier of ready's hash
+	x := uint64(u) * k0           // = uint64(u+k)·k0 at step k
+	for k, pc := range prod {
+		h := mix64(key ^ x)
+		x += k0
+		if h < miss {
+			rs[k] = math.MaxInt64 // never fetched
 			continue
 		}
-		st.pend[k] = x
-		k++
+		rs[k] = max(pc, join) + delay[mix64(h)>>52]
 	}
-	st.pend = st.pend[:k]
-	for u := st.hi; u < hi; u++ {
-		i := u & mask
-		st.words[i>>6] &^= 1 << (i & 63)
-		switch r := sw.ready(p, u); {
-		case r <= t:
-			st.words[i>>6] |= 1 << (i & 63)
-		case r != math.MaxInt64:
-			st.pend = append(st.pend, pendUnit{u, r})
+	np := len(pend)
+	pend = pend[:np+len(rs)]
+	var held uint64
+	for k, r := range rs {
+		if r == math.MaxInt64 {
+			continue // neither held nor in flight
 		}
+		held |= uint64(r-t-1) >> 63 << (k & 63) // r ≤ t
+		pend[np] = pendUnit{u + int64(k), r}
+		np += int(uint64(t-r) >> 63) // r > t: still in flight
 	}
-	st.lo, st.hi, st.t = lo, max(st.hi, hi), t
-	nb := int((bits + 7) / 8)
-	if cap(dst) < nb {
-		dst = make([]byte, nb)
+	return held, pend[:np]
+}
+
+// unitTimes returns the production time of the chunk of each unit of
+// [u, u+n), n ≤ 64.
+func (sw *swarm) unitTimes(u, n int64) []int64 {
+	if sw.sub == 1 {
+		return sw.producedRange(u, u+n)
 	}
-	dst = dst[:nb]
+	c0 := u / sw.sub
+	prod := sw.producedRange(c0, (u+n-1)/sw.sub+1)
+	for k := range n {
+		sw.unitScratch[k] = prod[(u+k)/sw.sub-c0]
+	}
+	return sw.unitScratch[:n]
+}
+
+// copyOut writes the ring's bits of units [lo, lo+bits) to dst, eight
+// bytes at a time.
+func (st *fastState) copyOut(lo, bits int64, dst []byte) {
+	mask := int64(len(st.words))*64 - 1
 	wmask := int64(len(st.words) - 1)
+	nb := len(dst)
 	for j := int64(0); j*64 < bits; j++ {
 		i := (lo + j*64) & mask
 		w, sh := i>>6, uint(i&63)
@@ -304,9 +407,58 @@ func (sw *swarm) bufferMapFast(p *livePeer, t int64, dst []byte) (offset int64, 
 		if left := bits - j*64; left < 64 {
 			v &= 1<<uint(left) - 1
 		}
-		for b := int64(0); b < 8 && j*8+b < int64(nb); b++ {
-			dst[j*8+b] = byte(v >> (8 * b))
+		if o := int(j * 8); o+8 <= nb {
+			binary.LittleEndian.PutUint64(dst[o:], v)
+			continue
+		}
+		for o := int(j * 8); o < nb; o++ {
+			dst[o] = byte(v)
+			v >>= 8
 		}
 	}
+}
+
+// bufferMapFast is bufferMap for non-decreasing t per peer.
+func (sw *swarm) bufferMapFast(p *livePeer, t int64, dst []byte) (offset int64, width int, bitmap []byte) {
+	offset, width = sw.offset(p, t), sw.width(p, t)
+	bits := int64(width) * sw.sub
+	lo, hi := offset*sw.sub, offset*sw.sub+bits
+	st := &p.fast
+	span := max(hi, st.hi) - lo
+	if st.words == nil || t < st.t || lo < st.lo || lo > st.hi || span > int64(len(st.words))*64 {
+		if st.words == nil && len(sw.spare) > 0 {
+			*st = sw.spare[len(sw.spare)-1]
+			sw.spare = sw.spare[:len(sw.spare)-1]
+		}
+		n := int64(64)
+		for n < span+64 {
+			n <<= 1
+		}
+		if int64(len(st.words))*64 < n {
+			st.words = make([]uint64, n/64)
+		}
+		st.lo, st.hi, st.pend = lo, lo, st.pend[:0]
+	}
+	st.settle(lo, t)
+	// New units, one ring word at a time.
+	mask := int64(len(st.words))*64 - 1
+	key := sw.seed ^ p.salt
+	for u := st.hi; u < hi; {
+		i := u & mask
+		sh := i & 63
+		n := min(64-sh, hi-u)
+		var held uint64
+		held, st.pend = arrivals(u, sw.unitTimes(u, n), key, p.miss, p.join, t, sw.delay, slices.Grow(st.pend, int(n)))
+		w := &st.words[i>>6]
+		*w = *w&^((1<<n-1)<<sh) | held<<sh // n = 64 gives 1<<64 − 1 = all ones
+		u += n
+	}
+	st.lo, st.hi, st.t = lo, max(st.hi, hi), t
+	nb := int((bits + 7) / 8)
+	if cap(dst) < nb {
+		dst = make([]byte, nb)
+	}
+	dst = dst[:nb]
+	st.copyOut(lo, bits, dst)
 	return offset, width, dst
 }
