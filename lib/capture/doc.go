@@ -6,8 +6,11 @@
 // lib/wire's job.
 //
 // Formats. Classic pcap (all four magics: micro- and nanosecond resolution,
-// either byte order; gzip-compressed files too) is read with gopacket's
-// pcapgo.Reader. pcapng is read by this package's own block reader: pcapgo's
+// either byte order; gzip-compressed files too) has its file header checked
+// by gopacket's pcapgo.Reader, and its records sliced straight out of the
+// read buffer: pcapgo's record reader copies each header and packet out of
+// it and builds a time.Time per record, which cost as much as decoding the
+// packet's layers. pcapng is read by this package's own block reader: pcapgo's
 // NgReader neither reports the byte offset of a bad block (a *Error must
 // name it) nor survives corrupt input (an if_tsresol of 2^-64 divides by
 // zero, a huge capture length allocates gigabytes, a short if_filter option
