@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"runtime"
 	"testing"
 )
 
@@ -166,4 +168,36 @@ func FuzzDecode(f *testing.F) {
 			t.Fatal("decoded a message without msg_type")
 		}
 	})
+}
+
+// The guard is allocated at full size: remembering signatures up to its
+// capacity does not grow the heap (the kernel's memory stays flat over a
+// long session).
+func TestReplayGuardDoesNotGrow(t *testing.T) {
+	heap := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	g := NewReplayGuard()
+	s, _ := NewSigner("hmac-sha256", []byte("k"))
+	sig := func(i int) []byte { return []byte(s.Sign([4][]byte{[]byte(fmt.Sprint(i))})) }
+	for i := 0; i < 1000; i++ {
+		g.Check(sig(i))
+	}
+	before := heap()
+	for i := 1000; i < 3*Capacity; i++ {
+		if !g.Check(sig(i)) {
+			t.Fatalf("signature %d refused on first sight", i)
+		}
+	}
+	after := heap()
+	runtime.KeepAlive(g)
+	if after > before+256<<10 {
+		t.Errorf("heap grew from %d to %d KiB over %d signatures", before>>10, after>>10, 3*Capacity-1000)
+	}
+	if g.Check(sig(3*Capacity - 1)) {
+		t.Error("a recent signature was accepted twice")
+	}
 }

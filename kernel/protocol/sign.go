@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha3"
 	"crypto/sha512"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"hash"
@@ -101,13 +102,17 @@ func (s *Signer) Verify(sig []byte, parts [4][]byte) bool {
 // ReplayGuard remembers recently seen signatures and refuses a signature
 // seen before, as jupyter_client's Session.digest_history does. It keeps at
 // most Capacity signatures, forgetting the oldest first (jupyter_client
-// culls a random 10% at 2^16). A signature is remembered by its first 16
-// bytes, which keeps the guard at a few MB when full; two different
-// messages colliding there would need a 2^64-work HMAC collision.
+// culls a random 10% at 2^16). A signature is remembered by its first 8
+// bytes: a replay has the same prefix, so it is always refused, and a new
+// message is wrongly refused only if its HMAC's first 64 bits equal one of
+// the 2^16 remembered (probability 2^-48). Both tables are allocated at
+// full size up front, so the kernel's memory does not grow with the number
+// of messages it has received.
 type ReplayGuard struct {
 	mu   sync.Mutex
-	seen map[[16]byte]struct{}
-	ring [][16]byte
+	seen map[uint64]struct{}
+	ring []uint64 // the remembered keys, oldest at next once full
+	n    int      // keys in ring
 	next int
 }
 
@@ -116,25 +121,27 @@ const Capacity = 1 << 16
 
 // NewReplayGuard returns an empty guard.
 func NewReplayGuard() *ReplayGuard {
-	return &ReplayGuard{seen: make(map[[16]byte]struct{}), ring: make([][16]byte, 0, 1024)}
+	return &ReplayGuard{seen: make(map[uint64]struct{}, Capacity), ring: make([]uint64, Capacity)}
 }
 
 // Check records sig and reports false if it was already recorded.
 func (g *ReplayGuard) Check(sig []byte) bool {
-	var k [16]byte
-	if n, err := hex.Decode(k[:], sig[:min(len(sig), 32)]); err != nil || n < 16 {
+	var b [8]byte
+	if n, err := hex.Decode(b[:], sig[:min(len(sig), 16)]); err != nil || n < 8 {
 		// Not hex (or short): remember the raw bytes.
-		k = [16]byte{}
-		copy(k[:], sig)
+		b = [8]byte{}
+		copy(b[:], sig)
 	}
+	k := binary.LittleEndian.Uint64(b[:])
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if _, dup := g.seen[k]; dup {
 		return false
 	}
 	g.seen[k] = struct{}{}
-	if len(g.ring) < Capacity {
-		g.ring = append(g.ring, k)
+	if g.n < Capacity {
+		g.ring[g.n] = k
+		g.n++
 		return true
 	}
 	delete(g.seen, g.ring[g.next])
