@@ -76,12 +76,13 @@ type Decl struct {
 // Session is one interpreter with the state of the cells run so far. It is
 // safe for concurrent use; cells run one at a time.
 type Session struct {
-	mu      sync.Mutex
-	in      *interp.Interpreter
-	ret     *retainer
-	stdout  io.Writer
-	stderr  *stderrFilter
-	binPkgs map[string]map[string]reflect.Value // import path → members
+	mu       sync.Mutex
+	in       *interp.Interpreter
+	ret      *retainer
+	compiler chan func() // runs compilations, see compile
+	stdout   io.Writer
+	stderr   *stderrFilter
+	binPkgs  map[string]map[string]reflect.Value // import path → members
 
 	pkgIndex map[string]string // package name → import path, for auto-import
 
@@ -118,6 +119,12 @@ func New(opts Options) (*Session, error) {
 		Unrestricted: true,
 	})
 	s.ret = newRetainer(s.in)
+	s.compiler = make(chan func())
+	go func() {
+		for job := range s.compiler {
+			job()
+		}
+	}()
 	use := func(e interp.Exports) error {
 		for k, v := range e {
 			path := k
@@ -424,7 +431,42 @@ func (s *Session) eval(ctx context.Context, src string, reuseSlots bool) (v refl
 			err = interp.Panic{Value: r}
 		}
 	}()
-	return s.in.EvalWithContext(ctx, src)
+	prog, err := s.compile(ctx, src)
+	if err != nil {
+		return reflect.Value{}, err
+	}
+	return s.in.ExecuteWithContext(ctx, prog)
+}
+
+// compile compiles src on the session's compiler goroutine. yaegi's
+// parser and compiler recurse deeply: on the fresh goroutine
+// EvalWithContext starts for every evaluation, the stack grew (and was
+// copied) several times per statement, ≈20% of a trivial cell's time. The
+// compiler goroutine keeps its grown stack from one cell to the next. An
+// interrupt abandons a compilation that does not end; the next one then
+// runs on a goroutine of its own.
+func (s *Session) compile(ctx context.Context, src string) (prog *interp.Program, err error) {
+	done := make(chan struct{})
+	job := func() {
+		defer close(done)
+		defer func() {
+			if r := recover(); r != nil {
+				err = interp.Panic{Value: r}
+			}
+		}()
+		prog, err = s.in.Compile(src)
+	}
+	select {
+	case s.compiler <- job:
+	default:
+		go job()
+	}
+	select {
+	case <-done:
+		return prog, err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 var posRE = regexp.MustCompile(`^(?:[^\s:]*:)?(\d+):(\d+): (.*)$`)
