@@ -4,7 +4,8 @@ through real ZeroMQ sockets (pyzmq + jupyter_client's Session for signing):
   startup      process launch → first kernel_info_reply
   execute      trivial execute_request → execute_reply (and → status idle)
   complete     first complete_request on a fresh kernel → reply
-  rss          resident memory after 1,000 and 10,000 executes (peerscope)
+  memory       RSS and live heap after 1,000 and 10,000 executes (peerscope),
+               for the cell earlier runs used, an identical cell, distinct cells
   heartbeat    ping → echo latency while a CPU-bound cell runs
 
 Usage: bench.py PEERSCOPE_BINARY [--quick]"""
@@ -45,6 +46,7 @@ class Kernel:
         with os.fdopen(fd, "w") as f:
             json.dump(self.conn, f)
         self.session = Session(key=self.key.encode())
+        self.results = {}
         self.ctx = zmq.Context()
         ep = lambda p: "tcp://127.0.0.1:%d" % p
         self.shell = self.ctx.socket(zmq.DEALER)
@@ -81,6 +83,8 @@ class Kernel:
             if self.iopub.poll(100):
                 _, m = self.session.feed_identities(self.iopub.recv_multipart())
                 m = self.session.deserialize(m)
+                if m["msg_type"] == "execute_result" and m["parent_header"].get("msg_id") == msg_id:
+                    self.results[msg_id] = m["content"]["data"]["text/plain"]
                 if m["parent_header"].get("msg_id") == msg_id and m["msg_type"] == "status" \
                         and m["content"]["execution_state"] == "idle":
                     return m
@@ -94,6 +98,10 @@ class Kernel:
         if wait_idle:
             self.idle(mid)
         return r
+
+    def last_result(self, msg_id):
+        """The text/plain Out of an executed request (seen while waiting for idle)."""
+        return self.results.pop(msg_id)
 
     def rss_kb(self):
         with open("/proc/%d/status" % self.proc.pid) as f:
@@ -204,14 +212,35 @@ def heartbeat_during_cpu(argv_of, cell):
         k.close()
 
 
-def rss_flat(argv_of, n):
+# The cells of the memory benchmark: the one earlier runs used (a distinct
+# value each time, redefining v), one identical cell, and distinct
+# expression cells that declare nothing.
+RSS_CELLS = [
+    ("v := i; v * 2 (as before)", "v := %d\nv * 2", True),
+    ("identical: v * 2", "v * 2", False),
+    ("distinct: v * i", "v * %d", True),
+]
+
+# Live heap after a full collection, read from inside the kernel: unlike
+# RSS it does not depend on when the collector last ran.
+HEAP_CELL = ("import \"runtime\"\nruntime.GC()\nvar psMemStats runtime.MemStats\n"
+             "runtime.ReadMemStats(&psMemStats)\npsMemStats.HeapAlloc")
+
+
+def rss_flat(argv_of, n, cell, numbered):
     k, _ = startup(argv_of)
     try:
         out = {}
+        k.execute("v := 0")
         for i in range(1, n + 1):
-            k.execute("v := %d\nv * 2" % i, wait_idle=True)
+            k.execute(cell % i if numbered else cell, wait_idle=True)
             if i in (1000, n):
-                out[i] = k.rss_kb()
+                rss = k.rss_kb()
+                r = k.execute(HEAP_CELL)
+                heap = None
+                if r["content"]["status"] == "ok":
+                    heap = int(k.last_result(r["parent_header"]["msg_id"])) // 1024
+                out[i] = (rss, heap)
         return out
     finally:
         k.close()
@@ -235,9 +264,12 @@ def main():
     hb_max, hb_med = heartbeat_during_cpu(ipy, "while True: pass")
     print("heartbeat during CPU-bound cell (ipykernel): max %.1f ms, median %.1f ms" % (hb_max, hb_med))
     n = 2000 if quick else 10000
-    rss = rss_flat(ps, n)
-    print("peerscope RSS after 1,000 executes: %d KiB; after %d: %d KiB (%+.1f%%)" % (
-        rss[1000], n, rss[n], 100.0 * (rss[n] - rss[1000]) / rss[1000]))
+    print("peerscope memory after 1,000 and %d executes (RSS; live heap after GC, read in the kernel):" % n)
+    for name, cell, numbered in RSS_CELLS:
+        m = rss_flat(ps, n, cell, numbered)
+        (r1, h1), (r2, h2) = m[1000], m[n]
+        print("  %-28s RSS %6d -> %6d KiB (%+5.1f%%)   heap %6d -> %6d KiB (%+d KiB)" % (
+            name, r1, r2, 100.0 * (r2 - r1) / r1, h1, h2, h2 - h1))
     print("load average at end: %.1f %.1f %.1f" % os.getloadavg())
 
 
