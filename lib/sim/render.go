@@ -5,9 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"time"
 
-	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
 )
@@ -26,16 +24,19 @@ const (
 const mss = 1460
 
 // Renderer turns Messages into Ethernet/IPv4/UDP/TCP packets with correct
-// checksums and writes them with gopacket's pcapgo writers. Headers are
-// serialised by hand into one reused buffer (gopacket's SerializeLayers
-// costs allocations per packet); TCP connections get a three-way handshake
+// checksums and writes them as pcapng or pcap: the file header with
+// gopacket's pcapgo writers, each packet's record by hand. Record header
+// and packet headers are serialised into one reused buffer, the record
+// header in front, so a packet costs one write (gopacket's SerializeLayers
+// costs allocations per packet, and pcapgo three writes through a second
+// buffer); TCP connections get a three-way handshake
 // on first use, per-direction sequence numbers, an ACK for every data
 // segment and a FIN exchange on TCPClose. Every entity has one IPv4 address;
 // MAC addresses are derived from it (locally administered 02:…).
 type Renderer struct {
 	bw      *bufio.Writer
-	ng      *pcapgo.NgWriter
-	pc      *pcapgo.Writer
+	ng      bool // pcapng records, else pcap
+	rec     int  // bytes of record header in front of each frame in pkt and pending
 	pkt     []byte
 	ipID    uint16
 	conns   map[connKey]*tcpConn
@@ -65,15 +66,18 @@ func NewRenderer(w io.Writer, f Format) (*Renderer, error) {
 		intf := pcapgo.NgInterface{Name: "sim0", Description: "peerscope synthetic capture", LinkType: layers.LinkTypeEthernet, SnapLength: 0, TimestampResolution: 9}
 		opts := pcapgo.NgWriterOptions{SectionInfo: pcapgo.NgSectionInfo{Hardware: "synthetic", OS: "synthetic", Application: Generator}}
 		ng, err := pcapgo.NewNgWriterInterface(r.bw, intf, opts)
+		if err == nil {
+			err = ng.Flush() // its own buffer, ahead of the records written to bw
+		}
 		if err != nil {
 			return nil, fmt.Errorf("pcapng header: %w", err)
 		}
-		r.ng = ng
+		r.ng, r.rec = true, epbLen
 	case Pcap:
-		r.pc = pcapgo.NewWriterNanos(r.bw)
-		if err := r.pc.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
+		if err := pcapgo.NewWriterNanos(r.bw).WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
 			return nil, fmt.Errorf("pcap header: %w", err)
 		}
+		r.rec = pcapRecLen
 	default:
 		return nil, fmt.Errorf("unknown capture format %q (want pcapng or pcap)", f)
 	}
@@ -85,11 +89,6 @@ func NewRenderer(w io.Writer, f Format) (*Renderer, error) {
 func (r *Renderer) Flush() error {
 	if err := r.advance(1<<63 - 1); err != nil {
 		return err
-	}
-	if r.ng != nil {
-		if err := r.ng.Flush(); err != nil {
-			return err
-		}
 	}
 	return r.bw.Flush()
 }
@@ -209,14 +208,19 @@ const (
 	ipLen  = 20
 	udpLen = 8
 	tcpLen = 20
+
+	epbLen     = 28 // pcapng Enhanced Packet Block before the frame
+	pcapRecLen = 16 // pcap record header
 )
 
 func mac(ip [4]byte) [6]byte { return [6]byte{0x02, 0x00, ip[0], ip[1], ip[2], ip[3]} }
 
-// header writes Ethernet and IPv4 headers for a packet of l4 bytes of
-// transport header and payload, and returns the buffer positioned after them.
+// header writes Ethernet and IPv4 headers, after room for the record
+// header, for a packet of l4 bytes of transport header and payload, and
+// returns the buffer positioned after them.
 func (r *Renderer) header(src, dst Endpoint, proto byte, l4 int) []byte {
-	b := r.pkt[:ethLen+ipLen]
+	b := r.pkt[:r.rec+ethLen+ipLen]
+	b, rec := b[r.rec:], b
 	dm, sm := mac(dst.IP), mac(src.IP)
 	copy(b[0:6], dm[:])
 	copy(b[6:12], sm[:])
@@ -233,7 +237,7 @@ func (r *Renderer) header(src, dst Endpoint, proto byte, l4 int) []byte {
 	copy(ip[12:16], src.IP[:])
 	copy(ip[16:20], dst.IP[:])
 	binary.BigEndian.PutUint16(ip[10:], fold(sum(ip[:ipLen], 0)))
-	return b
+	return rec
 }
 
 // pseudo returns the ones'-complement sum of the IPv4 pseudo-header.
@@ -276,12 +280,13 @@ func (r *Renderer) udp(t int64, src, dst Endpoint, payload []byte) error {
 	}
 	b := r.header(src, dst, 17, l4)
 	b = append(b, 0, 0, 0, 0, 0, 0, 0, 0)
-	u := b[ethLen+ipLen:]
+	l4at := r.rec + ethLen + ipLen
+	u := b[l4at:]
 	binary.BigEndian.PutUint16(u[0:], src.Port)
 	binary.BigEndian.PutUint16(u[2:], dst.Port)
 	binary.BigEndian.PutUint16(u[4:], uint16(l4))
 	b = append(b, payload...)
-	u = b[ethLen+ipLen:]
+	u = b[l4at:]
 	c := fold(sum(u, pseudo(src, dst, 17, l4)))
 	if c == 0 {
 		c = 0xffff // RFC 768: a computed zero is sent as all ones
@@ -295,7 +300,8 @@ func (r *Renderer) tcp(t int64, src, dst Endpoint, seq, ack uint32, flags byte, 
 	l4 := tcpLen + len(payload)
 	b := r.header(src, dst, 6, l4)
 	b = append(b, make([]byte, tcpLen)...)
-	h := b[ethLen+ipLen:]
+	l4at := r.rec + ethLen + ipLen
+	h := b[l4at:]
 	binary.BigEndian.PutUint16(h[0:], src.Port)
 	binary.BigEndian.PutUint16(h[2:], dst.Port)
 	binary.BigEndian.PutUint32(h[4:], seq)
@@ -306,7 +312,7 @@ func (r *Renderer) tcp(t int64, src, dst Endpoint, seq, ack uint32, flags byte, 
 	h[13] = flags
 	binary.BigEndian.PutUint16(h[14:], 65535)
 	b = append(b, payload...)
-	h = b[ethLen+ipLen:]
+	h = b[l4at:]
 	binary.BigEndian.PutUint16(h[16:], fold(sum(h, pseudo(src, dst, 6, l4))))
 	r.pkt = b[:0]
 	return r.out(t, b)
@@ -364,18 +370,43 @@ func (r *Renderer) advance(t int64) error {
 	return nil
 }
 
+// write fills in the record header in front of the frame in b (r.rec
+// bytes), completes the record and writes it; b's storage may be extended.
 func (r *Renderer) write(t int64, b []byte) error {
-	ci := gopacket.CaptureInfo{Timestamp: time.Unix(0, t), CaptureLength: len(b), Length: len(b)}
-	var err error
-	if r.ng != nil {
-		err = r.ng.WritePacket(ci, b)
+	n := len(b) - r.rec
+	le := binary.LittleEndian
+	if r.ng {
+		// Enhanced Packet Block: type 6, total length, interface 0,
+		// timestamp in ns (the interface's resolution) as high and low
+		// words, captured and original lengths; the frame padded to 32
+		// bits; the total length again.
+		pad := (4 - n&3) & 3
+		total := uint32(epbLen + n + pad + 4)
+		le.PutUint32(b[0:], 6)
+		le.PutUint32(b[4:], total)
+		le.PutUint32(b[8:], 0)
+		le.PutUint32(b[12:], uint32(uint64(t)>>32))
+		le.PutUint32(b[16:], uint32(t))
+		le.PutUint32(b[20:], uint32(n))
+		le.PutUint32(b[24:], uint32(n))
+		b = append(b, 0, 0, 0)[:len(b)+pad]
+		b = le.AppendUint32(b, total)
 	} else {
-		err = r.pc.WritePacket(ci, b)
+		// pcap record (nanosecond file): seconds, nanoseconds, captured
+		// and original lengths.
+		s, ns := t/1e9, t%1e9
+		if ns < 0 {
+			s, ns = s-1, ns+1e9
+		}
+		le.PutUint32(b[0:], uint32(s))
+		le.PutUint32(b[4:], uint32(ns))
+		le.PutUint32(b[8:], uint32(n))
+		le.PutUint32(b[12:], uint32(n))
 	}
-	if err != nil {
+	if _, err := r.bw.Write(b); err != nil {
 		return fmt.Errorf("render: packet %d: %w", r.Packets+1, err)
 	}
 	r.Packets++
-	r.Bytes += int64(len(b))
+	r.Bytes += int64(n)
 	return nil
 }
