@@ -29,6 +29,7 @@ type historyEntry struct {
 type history struct {
 	mu      sync.Mutex
 	file    string
+	out     *os.File // file opened for appending, after the first add
 	session int
 	entries []historyEntry // only without a usable file
 }
@@ -100,20 +101,25 @@ func (h *history) add(line int, input, output string) error {
 	return nil
 }
 
+// appendFile appends e as one line. The file stays open for appending
+// (opening and closing it for every cell cost as much as running a trivial
+// one); each line is one write, which O_APPEND keeps whole when kernels
+// share the file.
 func (h *history) appendFile(e historyEntry) error {
-	if err := os.MkdirAll(filepath.Dir(h.file), 0o755); err != nil {
-		return fmt.Errorf("history: %w", err)
-	}
-	f, err := os.OpenFile(h.file, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("history: %w", err)
+	if h.out == nil {
+		if err := os.MkdirAll(filepath.Dir(h.file), 0o755); err != nil {
+			return fmt.Errorf("history: %w", err)
+		}
+		f, err := os.OpenFile(h.file, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+		if err != nil {
+			return fmt.Errorf("history: %w", err)
+		}
+		h.out = f
 	}
 	b, _ := json.Marshal(e)
-	_, err = f.Write(append(b, '\n'))
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if _, err := h.out.Write(append(b, '\n')); err != nil {
+		h.out.Close()
+		h.out = nil
 		return fmt.Errorf("history: appending to %s: %w", h.file, err)
 	}
 	return nil
