@@ -5,6 +5,9 @@ import (
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
+
+	"github.com/peerscope/peerscope/lib/capture"
+	"github.com/peerscope/peerscope/lib/wire"
 )
 
 // DefaultBatchRows is the number of rows per record batch the normaliser
@@ -12,22 +15,98 @@ import (
 // batches per table stay well inside the memory budget.
 const DefaultBatchRows = 64 << 10
 
-// frameCtx is what every row produced from one frame shares. The normaliser
-// formats it once per frame into scratch buffers it owns, so appending rows
-// allocates nothing.
+// frameCtx is what every row produced from one frame shares. Its strings
+// are codes in the normaliser's dictionary, so appending rows copies no
+// text and allocates nothing.
 type frameCtx struct {
 	timeNs    int64
 	packet    int64
-	srcIP     []byte // textual address, no port
-	dstIP     []byte
+	srcIP     int32 // textual address, no port
+	dstIP     int32
 	srcPort   int32
 	dstPort   int32
-	transport string
-	sender    []byte // "ip:port" of the source
-	receiver  []byte // "ip:port" of the destination
-	system    string
-	mode      string
-	channel   []byte // nil when the frame names no channel (null in the tables)
+	transport int32
+	sender    int32 // "ip:port" of the source
+	receiver  int32 // "ip:port" of the destination
+	system    int32
+	mode      int32
+	channel   int32 // nullCode when the frame names no channel
+}
+
+// names are the first entries of every dictionary, so that the codes of
+// the fixed strings a row may hold are constants: the empty string, the
+// transports, the peer-list sources, then the systems, modes and every
+// type name the spec defines (nameCode finds them).
+var names = func() []string {
+	out := []string{"", capture.UDP.String(), capture.TCP.String(), "tracker", "peer"}
+	seen := map[string]bool{}
+	for _, s := range out {
+		seen[s] = true
+	}
+	add := func(s string) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	for _, sys := range []wire.System{wire.SystemPPL, wire.SystemPPS, wire.SystemUUS} {
+		add(sys.String())
+	}
+	for _, m := range []wire.Mode{wire.ModeLive, wire.ModeVoD} {
+		add(m.String())
+	}
+	for _, sys := range []wire.System{wire.SystemPPL, wire.SystemPPS} {
+		for _, t := range wire.Types(sys) {
+			add(wire.TypeName(sys, t))
+		}
+	}
+	return out
+}()
+
+// Codes of the names used by name.
+const (
+	codeEmpty int32 = iota
+	codeUDP
+	codeTCP
+	codeTracker
+	codePeer
+)
+
+// nameCode returns the constant code of one of names; it panics on any
+// other string (a programming error, caught by the tests).
+func nameCode(s string) int32 {
+	for i, n := range names {
+		if n == s {
+			return int32(i)
+		}
+	}
+	panic("dataset: " + s + " is not a fixed name")
+}
+
+// Codes of the systems, modes and transports, indexed by their values.
+var (
+	systemCodes    [4]int32
+	modeCodes      [3]int32
+	transportCodes = [3]int32{codeEmpty, codeUDP, codeTCP}
+)
+
+func init() {
+	for i := range systemCodes {
+		systemCodes[i] = nameCode(wire.System(i).String())
+	}
+	for i := range modeCodes {
+		modeCodes[i] = nameCode(wire.Mode(i).String())
+	}
+}
+
+// typeNameCode returns the code of the name of a type the spec defines in
+// sys, or codeEmpty.
+func typeNameCode(sys wire.System, t wire.Type) int32 {
+	name := wire.TypeName(sys, t)
+	if name == "" {
+		return codeEmpty
+	}
+	return nameCode(name)
 }
 
 // timeUs converts nanoseconds to microseconds rounding towards minus
@@ -156,12 +235,11 @@ func (h *head) add(f *frameCtx) {
 
 // peers holds the sender, receiver and channel columns of the typed tables.
 type peers struct {
-	sender, receiver variable
-	channel          nullVariable
+	sender, receiver, channel coded
 }
 
-func (p *peers) bind(b *batcher, senderCol, receiverCol string) {
-	p.sender, p.receiver, p.channel = newVariable(), newVariable(), newNullVariable()
+func (p *peers) bind(b *batcher, d *strDict, senderCol, receiverCol string) {
+	p.sender, p.receiver, p.channel = coded{dict: d}, coded{dict: d}, coded{dict: d}
 	b.bind(senderCol, &p.sender)
 	b.bind(receiverCol, &p.receiver)
 	b.bind("channel", &p.channel)
@@ -173,25 +251,30 @@ func (p *peers) add(f *frameCtx) {
 	p.channel.add(f.channel)
 }
 
+// bindCoded binds string columns kept as dictionary codes.
+func bindCoded(b *batcher, d *strDict, cols map[string]*coded) {
+	for name, c := range cols {
+		*c = coded{dict: d}
+		b.bind(name, c)
+	}
+}
+
 // messagesBuilder builds the messages table: one row per frame.
 type messagesBuilder struct {
 	batcher
 	head
-	srcIP, dstIP, transport, system, mode, typeName, sender variable
-	channel, errText, raw                                   nullVariable
-	srcPort, dstPort, typ, length                           fixed[int32]
+	srcIP, dstIP, transport, system, mode, typeName, sender, channel coded
+	errText, raw                                                     nullVariable
+	srcPort, dstPort, typ, length                                    fixed[int32]
 }
 
-func newMessagesBuilder(size int, emit func(string, arrow.Record) error) *messagesBuilder {
+func newMessagesBuilder(size int, d *strDict, emit func(string, arrow.Record) error) *messagesBuilder {
 	m := &messagesBuilder{batcher: newBatcher(Messages, size, emit)}
 	b := &m.batcher
 	m.head.bind(b)
-	for name, c := range map[string]*variable{"src_ip": &m.srcIP, "dst_ip": &m.dstIP, "transport": &m.transport,
-		"system": &m.system, "mode": &m.mode, "type_name": &m.typeName, "sender": &m.sender} {
-		*c = newVariable()
-		b.bind(name, c)
-	}
-	for name, c := range map[string]*nullVariable{"channel": &m.channel, "error": &m.errText, "raw": &m.raw} {
+	bindCoded(b, d, map[string]*coded{"src_ip": &m.srcIP, "dst_ip": &m.dstIP, "transport": &m.transport,
+		"system": &m.system, "mode": &m.mode, "type_name": &m.typeName, "sender": &m.sender, "channel": &m.channel})
+	for name, c := range map[string]*nullVariable{"error": &m.errText, "raw": &m.raw} {
 		*c = newNullVariable()
 		b.bind(name, c)
 	}
@@ -205,17 +288,17 @@ func newMessagesBuilder(size int, emit func(string, arrow.Record) error) *messag
 
 // add appends one frame's row. errText and raw are nil for a well-formed
 // frame of a known type; raw holds the whole payload otherwise.
-func (m *messagesBuilder) add(f *frameCtx, typ int32, typeName string, length int32, errText, raw []byte) error {
+func (m *messagesBuilder) add(f *frameCtx, typ, typeName, length int32, errText, raw []byte) error {
 	m.head.add(f)
 	m.srcIP.add(f.srcIP)
 	m.srcPort.add(f.srcPort)
 	m.dstIP.add(f.dstIP)
 	m.dstPort.add(f.dstPort)
-	m.transport.addString(f.transport)
-	m.system.addString(f.system)
-	m.mode.addString(f.mode)
+	m.transport.add(f.transport)
+	m.system.add(f.system)
+	m.mode.add(f.mode)
 	m.typ.add(typ)
-	m.typeName.addString(typeName)
+	m.typeName.add(typeName)
 	m.channel.add(f.channel)
 	m.sender.add(f.sender)
 	m.length.add(length)
@@ -227,26 +310,24 @@ func (m *messagesBuilder) add(f *frameCtx, typ int32, typeName string, length in
 // bufferMapRow is one buffer map in normalised form: chunk-level bitmap
 // plus the values derived from it (see datasets/README.md).
 type bufferMapRow struct {
-	offset                   int64
-	width                    int32
-	bitmap                   []byte
-	ones                     int32
-	scope                    int64 // valid when hasScope
-	hasScope                 bool
-	playable, runs, watching int32
-	hasCounters              bool // ppl live BUFFER_MAP carries traffic counters
-	upTotalKB, downTotalKB   int64
-	upKbps, downKbps         int32
-	hasSub                   bool // pps carries sub-chunks
-	sub                      int32
-	fill                     float64
+	offset                 int64
+	width                  int32
+	bitmap                 []byte
+	stats                  wire.BitmapStats
+	hasCounters            bool // ppl live BUFFER_MAP carries traffic counters
+	upTotalKB, downTotalKB int64
+	upKbps, downKbps       int32
+	hasSub                 bool // pps carries sub-chunks
+	sub                    int32
+	fill                   float64
 }
 
 type bufferMapsBuilder struct {
 	batcher
 	head
 	peers
-	system, mode, bitmap                  variable
+	system, mode                          coded
+	bitmap                                variable
 	offset                                fixed[int64]
 	width, ones, playable, runs, watching fixed[int32]
 	scope, upTotal, downTotal             nullFixed[int64]
@@ -254,14 +335,13 @@ type bufferMapsBuilder struct {
 	fill                                  nullFixed[float64]
 }
 
-func newBufferMapsBuilder(size int, emit func(string, arrow.Record) error) *bufferMapsBuilder {
+func newBufferMapsBuilder(size int, d *strDict, emit func(string, arrow.Record) error) *bufferMapsBuilder {
 	bm := &bufferMapsBuilder{batcher: newBatcher(BufferMaps, size, emit)}
 	b := &bm.batcher
 	bm.head.bind(b)
-	bm.peers.bind(b, "sender", "receiver")
-	bm.system, bm.mode, bm.bitmap = newVariable(), newVariable(), newVariable()
-	b.bind("system", &bm.system)
-	b.bind("mode", &bm.mode)
+	bm.peers.bind(b, d, "sender", "receiver")
+	bindCoded(b, d, map[string]*coded{"system": &bm.system, "mode": &bm.mode})
+	bm.bitmap = newVariable()
 	b.bind("bitmap", &bm.bitmap)
 	b.bind("offset", &bm.offset)
 	for name, c := range map[string]*fixed[int32]{"width": &bm.width, "ones": &bm.ones, "playable": &bm.playable,
@@ -279,23 +359,27 @@ func newBufferMapsBuilder(size int, emit func(string, arrow.Record) error) *buff
 	return bm
 }
 
+// add appends a buffer map. The derived columns follow
+// shared/spec/wire-format.md, "Derived quantities": ξ = offset + the last
+// set bit (null when none is), WI = that bit's 1-based position.
 func (b *bufferMapsBuilder) add(f *frameCtx, r *bufferMapRow) error {
 	b.head.add(f)
 	b.peers.add(f)
-	b.system.addString(f.system)
-	b.mode.addString(f.mode)
+	b.system.add(f.system)
+	b.mode.add(f.mode)
 	b.offset.add(r.offset)
 	b.width.add(r.width)
 	b.bitmap.add(r.bitmap)
-	b.ones.add(r.ones)
-	if r.hasScope {
-		b.scope.add(r.scope)
+	st := &r.stats
+	b.ones.add(int32(st.Ones))
+	if st.Last >= 0 {
+		b.scope.add(r.offset + int64(st.Last))
 	} else {
 		b.scope.addNull()
 	}
-	b.playable.add(r.playable)
-	b.runs.add(r.runs)
-	b.watching.add(r.watching)
+	b.playable.add(int32(st.Playable))
+	b.runs.add(int32(st.Runs))
+	b.watching.add(int32(st.Last + 1))
 	if r.hasCounters {
 		b.upTotal.add(r.upTotalKB)
 		b.downTotal.add(r.downTotalKB)
@@ -324,11 +408,11 @@ type trackerOffsetsBuilder struct {
 	min, max, width fixed[int64]
 }
 
-func newTrackerOffsetsBuilder(size int, emit func(string, arrow.Record) error) *trackerOffsetsBuilder {
+func newTrackerOffsetsBuilder(size int, d *strDict, emit func(string, arrow.Record) error) *trackerOffsetsBuilder {
 	t := &trackerOffsetsBuilder{batcher: newBatcher(TrackerOffsets, size, emit)}
 	b := &t.batcher
 	t.head.bind(b)
-	t.peers.bind(b, "tracker", "peer")
+	t.peers.bind(b, d, "tracker", "peer")
 	b.bind("tk_off_min", &t.min)
 	b.bind("tk_off_max", &t.max)
 	b.bind("width", &t.width)
@@ -351,19 +435,16 @@ type peerListsBuilder struct {
 	batcher
 	head
 	peers
-	system, mode, source, ip variable
+	system, mode, source, ip coded
 	entry, udpPort, tcpPort  fixed[int32]
 }
 
-func newPeerListsBuilder(size int, emit func(string, arrow.Record) error) *peerListsBuilder {
+func newPeerListsBuilder(size int, d *strDict, emit func(string, arrow.Record) error) *peerListsBuilder {
 	p := &peerListsBuilder{batcher: newBatcher(PeerLists, size, emit)}
 	b := &p.batcher
 	p.head.bind(b)
-	p.peers.bind(b, "sender", "receiver")
-	for name, c := range map[string]*variable{"system": &p.system, "mode": &p.mode, "source": &p.source, "ip": &p.ip} {
-		*c = newVariable()
-		b.bind(name, c)
-	}
+	p.peers.bind(b, d, "sender", "receiver")
+	bindCoded(b, d, map[string]*coded{"system": &p.system, "mode": &p.mode, "source": &p.source, "ip": &p.ip})
 	b.bind("entry", &p.entry)
 	b.bind("udp_port", &p.udpPort)
 	b.bind("tcp_port", &p.tcpPort)
@@ -371,12 +452,13 @@ func newPeerListsBuilder(size int, emit func(string, arrow.Record) error) *peerL
 	return p
 }
 
-func (b *peerListsBuilder) add(f *frameCtx, source string, entry int32, ip []byte, udpPort, tcpPort int32) error {
+// add appends one peer-list entry; source and ip are dictionary codes.
+func (b *peerListsBuilder) add(f *frameCtx, source, entry, ip, udpPort, tcpPort int32) error {
 	b.head.add(f)
 	b.peers.add(f)
-	b.system.addString(f.system)
-	b.mode.addString(f.mode)
-	b.source.addString(source)
+	b.system.add(f.system)
+	b.mode.add(f.mode)
+	b.source.add(source)
 	b.entry.add(entry)
 	b.ip.add(ip)
 	b.udpPort.add(udpPort)
@@ -386,9 +468,9 @@ func (b *peerListsBuilder) add(f *frameCtx, source string, entry int32, ip []byt
 
 // handshakeRow is one TRACKER_REGISTER, HANDSHAKE, VOD_HANDSHAKE or pps HELLO.
 type handshakeRow struct {
-	typeName         string
+	typeName         int32  // dictionary code
 	peerID           []byte // hex; empty for pps
-	ip               []byte // TRACKER_REGISTER's ip; empty otherwise
+	ip               int32  // dictionary code of TRACKER_REGISTER's ip; codeEmpty otherwise
 	udpPort, tcpPort int32
 	clientVersion    int64
 }
@@ -397,21 +479,20 @@ type handshakesBuilder struct {
 	batcher
 	head
 	peers
-	system, mode, typeName, peerID, ip variable
-	udpPort, tcpPort                   fixed[int32]
-	clientVersion                      fixed[int64]
+	system, mode, typeName, ip coded
+	peerID                     variable
+	udpPort, tcpPort           fixed[int32]
+	clientVersion              fixed[int64]
 }
 
-func newHandshakesBuilder(size int, emit func(string, arrow.Record) error) *handshakesBuilder {
+func newHandshakesBuilder(size int, d *strDict, emit func(string, arrow.Record) error) *handshakesBuilder {
 	h := &handshakesBuilder{batcher: newBatcher(Handshakes, size, emit)}
 	b := &h.batcher
 	h.head.bind(b)
-	h.peers.bind(b, "sender", "receiver")
-	for name, c := range map[string]*variable{"system": &h.system, "mode": &h.mode, "type_name": &h.typeName,
-		"peer_id": &h.peerID, "ip": &h.ip} {
-		*c = newVariable()
-		b.bind(name, c)
-	}
+	h.peers.bind(b, d, "sender", "receiver")
+	bindCoded(b, d, map[string]*coded{"system": &h.system, "mode": &h.mode, "type_name": &h.typeName, "ip": &h.ip})
+	h.peerID = newVariable()
+	b.bind("peer_id", &h.peerID)
 	b.bind("udp_port", &h.udpPort)
 	b.bind("tcp_port", &h.tcpPort)
 	b.bind("client_version", &h.clientVersion)
@@ -422,9 +503,9 @@ func newHandshakesBuilder(size int, emit func(string, arrow.Record) error) *hand
 func (b *handshakesBuilder) add(f *frameCtx, r *handshakeRow) error {
 	b.head.add(f)
 	b.peers.add(f)
-	b.system.addString(f.system)
-	b.mode.addString(f.mode)
-	b.typeName.addString(r.typeName)
+	b.system.add(f.system)
+	b.mode.add(f.mode)
+	b.typeName.add(r.typeName)
 	b.peerID.add(r.peerID)
 	b.ip.add(r.ip)
 	b.udpPort.add(r.udpPort)
@@ -437,18 +518,17 @@ type chunkRequestsBuilder struct {
 	batcher
 	head
 	peers
-	system       variable
+	system       coded
 	chunkID      fixed[int64]
 	piece, count fixed[int32]
 }
 
-func newChunkRequestsBuilder(size int, emit func(string, arrow.Record) error) *chunkRequestsBuilder {
+func newChunkRequestsBuilder(size int, d *strDict, emit func(string, arrow.Record) error) *chunkRequestsBuilder {
 	c := &chunkRequestsBuilder{batcher: newBatcher(ChunkRequests, size, emit)}
 	b := &c.batcher
 	c.head.bind(b)
-	c.peers.bind(b, "sender", "receiver")
-	c.system = newVariable()
-	b.bind("system", &c.system)
+	c.peers.bind(b, d, "sender", "receiver")
+	bindCoded(b, d, map[string]*coded{"system": &c.system})
 	b.bind("chunk_id", &c.chunkID)
 	b.bind("piece", &c.piece)
 	b.bind("count", &c.count)
@@ -459,7 +539,7 @@ func newChunkRequestsBuilder(size int, emit func(string, arrow.Record) error) *c
 func (b *chunkRequestsBuilder) add(f *frameCtx, chunkID int64, piece, count int32) error {
 	b.head.add(f)
 	b.peers.add(f)
-	b.system.addString(f.system)
+	b.system.add(f.system)
 	b.chunkID.add(chunkID)
 	b.piece.add(piece)
 	b.count.add(count)

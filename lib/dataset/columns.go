@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"slices"
 	"sync"
 	"unsafe"
 
@@ -157,15 +158,30 @@ func arrayOf(dt arrow.DataType, n, nulls int, bufs ...*memory.Buffer) arrow.Arra
 	return array.MakeFromData(d)
 }
 
-// validity is the validity bitmap of a nullable column (bit set: not null).
+// validity is the validity bitmap of a nullable column (bit set: not
+// null). Most columns are uniform over a batch (a capture of ppl buffer
+// maps has counters in every row and sub-chunks in none), so the bitmap is
+// only materialised when a batch mixes nulls and values: until then the
+// counts say everything.
 type validity struct {
-	bits  []byte
+	bits  []byte // nil while the rows so far are all valid or all null
 	n     int
 	nulls int
+	room  int // rows the batch is expected to have
 	mem   *spares
 }
 
 func (v *validity) add(ok bool) {
+	if v.bits == nil {
+		if ok && v.nulls == 0 || !ok && v.nulls == v.n {
+			v.n++
+			if !ok {
+				v.nulls++
+			}
+			return
+		}
+		v.materialise()
+	}
 	if v.n&7 == 0 {
 		v.bits = append(v.bits, 0)
 	}
@@ -177,23 +193,56 @@ func (v *validity) add(ok bool) {
 	v.n++
 }
 
-// buffer hands the bitmap over (nil when there is no null, in which case
-// it keeps its storage) and resets.
+// materialise writes the bits of the uniform rows so far.
+func (v *validity) materialise() {
+	bits := reserveValues(v.mem, []byte(nil), (max(v.room, v.n+1)+7)/8)
+	fill := byte(0)
+	if v.nulls == 0 {
+		fill = 0xff
+	}
+	for range v.n >> 3 {
+		bits = append(bits, fill)
+	}
+	if r := v.n & 7; r != 0 {
+		bits = append(bits, fill&(1<<r-1))
+	}
+	v.bits = bits
+}
+
+// buffer hands the bitmap over and resets: nil when there is no null, a
+// shared zero bitmap when every row is null.
 func (v *validity) buffer() (*memory.Buffer, int) {
 	var b *memory.Buffer
 	nulls := v.nulls
-	if nulls > 0 {
+	switch {
+	case v.bits != nil:
 		b = newSpares(&v.mem).buffer(v.bits)
 		v.bits = nil
-	} else {
-		v.bits = v.bits[:0]
+	case nulls > 0:
+		b = zeroBuffer((v.n + 7) / 8)
 	}
 	v.n, v.nulls = 0, 0
 	return b, nulls
 }
 
-func (v *validity) reserve(rows int) {
-	v.bits = reserveValues(v.mem, v.bits, (rows+7)/8)
+func (v *validity) reserve(rows int) { v.room = rows }
+
+// zeroBytes is a read-only block of zeros that validity bitmaps of
+// all-null columns share: Arrow never writes into an array's buffers.
+var zeroBytes struct {
+	sync.Mutex
+	b []byte
+}
+
+// zeroBuffer returns an Arrow buffer of n zero bytes that nothing frees.
+func zeroBuffer(n int) *memory.Buffer {
+	zeroBytes.Lock()
+	defer zeroBytes.Unlock()
+	if len(zeroBytes.b) < n {
+		// The old block stays valid for the arrays that use it.
+		zeroBytes.b = make([]byte, max(n, 8<<10))
+	}
+	return memory.NewBufferBytes(zeroBytes.b[:n])
 }
 
 // fixed accumulates a non-nullable fixed-width column.
@@ -259,14 +308,6 @@ func (c *variable) add(b []byte) {
 		c.grow(len(b))
 	}
 	c.data = append(c.data, b...)
-	c.offs = append(c.offs, int32(len(c.data)))
-}
-
-func (c *variable) addString(s string) {
-	if len(s) > cap(c.data)-len(c.data) {
-		c.grow(len(s))
-	}
-	c.data = append(c.data, s...)
 	c.offs = append(c.offs, int32(len(c.data)))
 }
 
@@ -338,4 +379,136 @@ func (c *nullVariable) array(dt arrow.DataType) arrow.Array {
 func (c *nullVariable) reserve(rows int) {
 	c.variable.reserve(rows)
 	c.valid.reserve(rows)
+}
+
+// strDict holds the distinct strings of the columns with few distinct
+// values (addresses, channels, system, mode and type names). A row stores
+// the int32 code of its string, and a batch's strings are written out once,
+// in one tight loop per column, when the batch is cut: that costs a
+// fraction of copying every string into every row as it arrives.
+//
+// Entries are only appended, so a code stays valid until reset; the
+// normaliser resets the dictionary (and forgets the codes it cached) only
+// after cutting every table's batch, when no pending row holds a code.
+type strDict struct {
+	offs    []int32 // entry c is data[offs[c]:offs[c+1]]
+	data    []byte
+	longest int // bytes of the longest entry
+}
+
+// Bounds past which the normaliser starts a new dictionary; they keep its
+// memory to a few megabytes whatever the number of peers in a capture.
+const (
+	dictMaxEntries = 1 << 16
+	dictMaxBytes   = 4 << 20
+)
+
+func newStrDict() *strDict {
+	d := new(strDict)
+	d.reset()
+	return d
+}
+
+// reset forgets every entry but the names, which keep their constant codes.
+func (d *strDict) reset() {
+	d.offs = append(d.offs[:0], 0)
+	d.data = d.data[:0]
+	d.longest = 0
+	for _, s := range names {
+		d.data = append(d.data, s...)
+		d.commit()
+	}
+}
+
+// add appends b as a new entry and returns its code.
+func (d *strDict) add(b []byte) int32 {
+	d.data = append(d.data, b...)
+	return d.commit()
+}
+
+// commit ends an entry whose bytes were appended to data since the last
+// entry (formatting straight into the dictionary) and returns its code.
+func (d *strDict) commit() int32 {
+	d.longest = max(d.longest, len(d.data)-int(d.offs[len(d.offs)-1]))
+	d.offs = append(d.offs, int32(len(d.data)))
+	if cap(d.data)-len(d.data) < copySlack {
+		// copyShort reads up to copySlack-1 bytes past an entry.
+		d.data = slices.Grow(d.data, max(copySlack, len(d.data)))
+	}
+	return int32(len(d.offs) - 2)
+}
+
+func (d *strDict) full() bool { return len(d.offs) > dictMaxEntries || len(d.data) > dictMaxBytes }
+
+// nullCode is the code of a null in a nullable coded column.
+const nullCode int32 = -1
+
+// coded accumulates a string column as dictionary codes, one per row, and
+// writes the strings out when the batch is handed over. The codes are
+// scratch and reused from batch to batch; offsets, data and validity go to
+// Arrow.
+type coded struct {
+	codes    []int32
+	dict     *strDict
+	offsMem  *spares
+	dataMem  *spares
+	validMem *spares
+}
+
+func (c *coded) add(code int32) { c.codes = append(c.codes, code) }
+
+func (c *coded) reserve(rows int) {
+	if cap(c.codes) < rows {
+		c.codes = append(make([]int32, 0, rows), c.codes...)
+	}
+}
+
+// copySlack is how far past a string's end copyShort may read and write.
+const copySlack = 16
+
+func (c *coded) array(dt arrow.DataType) arrow.Array {
+	n := len(c.codes)
+	d := c.dict
+	// One pass writes offsets and bytes, into a data buffer sized for the
+	// longest entry in every row; the memory it hands back is recycled, and
+	// only the bytes written are ever touched.
+	offs := reserveValues(c.offsMem, []int32(nil), n+1)[:n+1]
+	data := reserveValues(c.dataMem, []byte(nil), n*d.longest+copySlack)
+	data = data[:cap(data)]
+	src := d.data[:cap(d.data)]
+	offs[0] = 0
+	end, nulls := 0, 0
+	for i, code := range c.codes {
+		if code >= 0 {
+			from, to := int(d.offs[code]), int(d.offs[code+1])
+			copyShort(data, end, src, from, to-from)
+			end += to - from
+		} else {
+			nulls++
+		}
+		offs[i+1] = int32(end)
+	}
+	var valid *memory.Buffer
+	if nulls > 0 {
+		bits := reserveValues(c.validMem, []byte(nil), (n+7)/8)[:(n+7)/8]
+		clear(bits)
+		for i, code := range c.codes {
+			if code >= 0 {
+				bits[i>>3] |= 1 << (i & 7)
+			}
+		}
+		valid = newSpares(&c.validMem).buffer(bits)
+	}
+	c.codes = c.codes[:0]
+	return arrayOf(dt, n, nulls, valid, newSpares(&c.offsMem).buffer(bytesOf(offs)), newSpares(&c.dataMem).buffer(data[:end]))
+}
+
+// copyShort copies n bytes from src[from:] to dst[at:] in 16-byte moves,
+// which for the short strings of a dictionary beats a call to memmove. It
+// may read and write up to copySlack-1 bytes past the n: dst and src must
+// extend that far (the next string overwrites what spills into dst).
+func copyShort(dst []byte, at int, src []byte, from, n int) {
+	for k := 0; k < n; k += copySlack {
+		*(*[copySlack]byte)(dst[at+k:]) = *(*[copySlack]byte)(src[from+k:])
+	}
 }

@@ -39,7 +39,7 @@ func TestCSVGolden(t *testing.T) {
 	// Nullable counters, binary as hex and an error with a comma quoted.
 	got = exportTable(t, BufferMaps, 2, FormatCSV)
 	want = `time,time_ns,packet,sender,receiver,channel,system,mode,offset,width,bitmap,ones,scope,playable,runs,watching_index,up_total_kb,down_total_kb,up_kbps,down_kbps,sub,fill
-2007-05-02T00:00:00.000000Z,1178064000000000000,1,10.0.0.1:4004,192.168.1.20:40000,6c697665636830310000000000000001,ppl,live,4155590,24,ffdf00,16,,13,2,19,51200,204800,380,420,,
+2007-05-02T00:00:00.000000Z,1178064000000000000,1,10.0.0.1:4004,192.168.1.20:40000,6c697665636830310000000000000001,ppl,live,4155590,24,ffdf00,16,,13,2,0,51200,204800,380,420,,
 2007-05-02T00:00:01.000000Z,1178064001000000123,2,10.0.0.2:4004,192.168.1.20:40001,1021,ppl,live,4155591,24,ffdf01,16,4155609,13,2,19,,,,,4,0.791667
 `
 	if got != want {

@@ -26,11 +26,14 @@ type Options struct {
 // checks of the context).
 const ProgressEvery = 1 << 16
 
-// normaliser turns frames into rows. Everything a row needs is formatted
-// into buffers it owns, so a frame costs no allocation.
+// normaliser turns frames into rows. The strings a row shares with many
+// others (addresses, channels, names) are codes in dict, found again through
+// caches; the rest is formatted into buffers it owns, so a frame costs no
+// allocation.
 type normaliser struct {
 	dec  wire.Decoder
 	f    frameCtx
+	dict *strDict
 	msgs *messagesBuilder
 	bms  *bufferMapsBuilder
 	tos  *trackerOffsetsBuilder
@@ -39,11 +42,10 @@ type normaliser struct {
 	crs  *chunkRequestsBuilder
 
 	addrs     addrCache
-	chanBuf   []byte
-	lastChan  wire.GUID // the guid chanBuf holds in hex, valid when chanHex
-	chanHex   bool
+	chans     chanCache
+	lastName  typeKey // the type whose name's code is lastCode
+	lastCode  int32
 	hexBuf    []byte
-	ipBuf     []byte
 	bitsBuf   []byte
 	errBuf    []byte
 	systems   [4]int64 // frames per wire.System
@@ -61,92 +63,135 @@ type typeKey struct {
 	ok  bool // the header was read, so the type is meaningful
 }
 
-// addrText holds the text of one end of the current frame.
-type addrText struct {
-	ip, full []byte // "ip" and "ip:port" (IPv6 in brackets); empty when the address is unknown
-}
+// endpoint holds the dictionary codes of one end of a frame: "ip" and
+// "ip:port" (IPv6 in brackets), both codeEmpty when the address is unknown.
+type endpoint struct{ ip, full int32 }
 
-// addrCache remembers the text of the endpoints seen lately: a capture is
+// addrCache finds the codes of the endpoints seen lately: a capture is
 // traffic among a bounded set of peers, and formatting an address costs more
-// than finding it again. It is emptied when it reaches addrCacheMax entries.
+// than finding it again. It is emptied with the dictionary.
 //
 // In front of the map sits a small direct-mapped table indexed by a cheap
 // hash of the address and port: hashing a netip.AddrPort for the map
 // costs more than the rest of a hit.
 type addrCache struct {
 	recent [1 << addrRecentBits]addrSlot
-	idx    map[netip.AddrPort]int32
-	texts  []addrText
-	arena  []byte
+	idx    map[netip.AddrPort]endpoint
+	dict   *strDict
 }
 
 type addrSlot struct {
-	ap   netip.AddrPort
-	text addrText
+	ap  netip.AddrPort
+	e   endpoint
+	set bool
 }
 
-const (
-	addrCacheMax   = 1 << 14
-	addrRecentBits = 10 // the direct-mapped table has 1<<addrRecentBits slots
-)
+const addrRecentBits = 10 // the direct-mapped table has 1<<addrRecentBits slots
 
-func (c *addrCache) lookup(ip netip.Addr, port uint16) addrText {
+func (c *addrCache) init(d *strDict) {
+	c.dict = d
+	c.reset()
+}
+
+func (c *addrCache) reset() {
+	c.recent = [len(c.recent)]addrSlot{}
+	c.idx = make(map[netip.AddrPort]endpoint, 256)
+}
+
+func (c *addrCache) lookup(ip netip.Addr, port uint16) endpoint {
 	ap := netip.AddrPortFrom(ip, port)
-	a := ip.As16()
-	h := (binary.LittleEndian.Uint64(a[8:]) ^ binary.LittleEndian.Uint64(a[:8]) ^ uint64(port)<<32) * 0x9e3779b97f4a7c15
-	slot := &c.recent[h>>(64-addrRecentBits)]
-	if slot.ap == ap && slot.text.full != nil {
-		return slot.text
+	var h uint64
+	if ip.Is4() {
+		// As4 stays in a register; As16's array goes through memory, and
+		// reading its halves back stalls.
+		a := ip.As4()
+		h = uint64(binary.LittleEndian.Uint32(a[:]))
+	} else {
+		a := ip.As16()
+		h = binary.LittleEndian.Uint64(a[8:]) ^ binary.LittleEndian.Uint64(a[:8])
 	}
-	t := c.find(ap)
-	slot.ap, slot.text = ap, t
-	return t
+	h = (h ^ uint64(port)<<32) * 0x9e3779b97f4a7c15
+	slot := &c.recent[h>>(64-addrRecentBits)]
+	if slot.ap == ap && slot.set {
+		return slot.e
+	}
+	e, ok := c.idx[ap]
+	if !ok {
+		e = endpoint{codeEmpty, codeEmpty}
+		if ip.IsValid() {
+			d := c.dict
+			d.data = ip.AppendTo(d.data)
+			e.ip = d.commit()
+			d.data = ap.AppendTo(d.data)
+			e.full = d.commit()
+		}
+		c.idx[ap] = e
+	}
+	*slot = addrSlot{ap: ap, e: e, set: true}
+	return e
 }
 
-// find looks an endpoint up in the map, formatting it when it is new.
-func (c *addrCache) find(ap netip.AddrPort) addrText {
-	ip := ap.Addr()
-	if i, ok := c.idx[ap]; ok {
-		return c.texts[i]
+// chanCache finds the code of a frame's channel: a ppl guid in hex or a pps
+// channel number in decimal. A capture holds few channels, and consecutive
+// frames mostly share one. It is emptied with the dictionary.
+type chanCache struct {
+	idx  map[chanKey]int32
+	last chanKey
+	code int32 // of last; nullCode when there is none
+	dict *strDict
+}
+
+// chanKey is a ppl guid, or a pps channel number in the first four bytes.
+type chanKey struct {
+	pps bool
+	id  wire.GUID
+}
+
+func (c *chanCache) init(d *strDict) {
+	c.dict = d
+	c.reset()
+}
+
+func (c *chanCache) reset() {
+	c.idx = map[chanKey]int32{}
+	c.code = nullCode
+}
+
+func (c *chanCache) lookup(k chanKey) int32 {
+	if c.code != nullCode && k == c.last {
+		return c.code
 	}
-	if c.idx == nil || len(c.texts) >= addrCacheMax {
-		c.idx = make(map[netip.AddrPort]int32, 256)
-		c.texts = c.texts[:0]
-		// Texts handed out earlier alias the old arena, which stays valid
-		// for as long as they are used: start a new one rather than reuse it.
-		c.arena = make([]byte, 0, 64<<10)
-	}
-	var t addrText
-	if ip.IsValid() {
-		if cap(c.arena)-len(c.arena) < 64 {
-			c.arena = make([]byte, 0, 64<<10)
+	code, ok := c.idx[k]
+	if !ok {
+		d := c.dict
+		if k.pps {
+			d.data = strconv.AppendUint(d.data, uint64(binary.LittleEndian.Uint32(k.id[:])), 10)
+		} else {
+			d.data = k.id.AppendHex(d.data)
 		}
-		start := len(c.arena)
-		c.arena = ip.AppendTo(c.arena)
-		t.ip = c.arena[start:len(c.arena):len(c.arena)]
-		start = len(c.arena)
-		c.arena = ap.AppendTo(c.arena)
-		t.full = c.arena[start:len(c.arena):len(c.arena)]
+		code = d.commit()
+		c.idx[k] = code
 	}
-	c.idx[ap] = int32(len(c.texts))
-	c.texts = append(c.texts, t)
-	return t
+	c.last, c.code = k, code
+	return code
 }
 
 func newNormaliser(sink Sink, opts Options) *normaliser {
-	n := &normaliser{types: map[typeKey]int64{}, errs: map[string]int64{}}
+	n := &normaliser{types: map[typeKey]int64{}, errs: map[string]int64{}, dict: newStrDict()}
+	n.addrs.init(n.dict)
+	n.chans.init(n.dict)
 	if sink == nil {
 		return n
 	}
 	emit := sink.Write
-	size := opts.BatchRows
+	size, d := opts.BatchRows, n.dict
 	n.building = true
-	n.msgs = newMessagesBuilder(size, emit)
-	n.bms = newBufferMapsBuilder(size, emit)
-	n.tos = newTrackerOffsetsBuilder(size, emit)
-	n.pls = newPeerListsBuilder(size, emit)
-	n.hss = newHandshakesBuilder(size, emit)
-	n.crs = newChunkRequestsBuilder(size, emit)
+	n.msgs = newMessagesBuilder(size, d, emit)
+	n.bms = newBufferMapsBuilder(size, d, emit)
+	n.tos = newTrackerOffsetsBuilder(size, d, emit)
+	n.pls = newPeerListsBuilder(size, d, emit)
+	n.hss = newHandshakesBuilder(size, d, emit)
+	n.crs = newChunkRequestsBuilder(size, d, emit)
 	return n
 }
 
@@ -165,6 +210,30 @@ func (n *normaliser) flush() error {
 		}
 	}
 	return nil
+}
+
+// renewDict starts a new dictionary when this one is full. The pending
+// rows hold codes of the old one, so every table's batch is cut first:
+// batches are then shorter than BatchRows, which happens once per tens of
+// thousands of new endpoints.
+func (n *normaliser) renewDict() error {
+	if err := n.flush(); err != nil {
+		return err
+	}
+	n.dict.reset()
+	n.addrs.reset()
+	n.chans.reset()
+	return nil
+}
+
+// typeNameCode returns the code of the name of a type the spec defines;
+// consecutive frames mostly share a type. Keys have ok set, so the zero
+// lastName never matches.
+func (n *normaliser) typeNameCode(k typeKey) int32 {
+	if k != n.lastName {
+		n.lastName, n.lastCode = k, typeNameCode(k.sys, k.t)
+	}
+	return n.lastCode
 }
 
 // errorKey names the class of a frame's fault for the error counts.
@@ -203,18 +272,23 @@ func foreignStream(err error) bool {
 // raw bytes, and are counted in the summary's errors.
 func (n *normaliser) frame(fr *capture.Frame) error {
 	n.frames++
+	if n.dict.full() {
+		if err := n.renewDict(); err != nil {
+			return err
+		}
+	}
 	f := &n.f
 	f.timeNs, f.packet = fr.TimeNs, fr.Packet
 	src, dst := n.addrs.lookup(fr.SrcIP, fr.SrcPort), n.addrs.lookup(fr.DstIP, fr.DstPort)
 	f.srcIP, f.dstIP = src.ip, dst.ip
 	f.sender, f.receiver = src.full, dst.full
 	f.srcPort, f.dstPort = int32(fr.SrcPort), int32(fr.DstPort)
-	f.transport = fr.Transport.String()
+	f.transport = transportCodes[fr.Transport]
 
 	if fr.Err != nil {
 		n.systems[wire.SystemUnknown]++
 		n.countType(typeKey{})
-		f.system, f.mode, f.channel = "", "", nil
+		f.system, f.mode, f.channel = codeEmpty, codeEmpty, nullCode
 		var errText []byte
 		if !foreignStream(fr.Err) {
 			n.errs[errorKey(fr.Err)]++
@@ -226,7 +300,7 @@ func (n *normaliser) frame(fr *capture.Frame) error {
 		if !n.building {
 			return nil
 		}
-		return n.msgs.add(f, 0, "", int32(len(fr.Payload)), errText, fr.Payload)
+		return n.msgs.add(f, 0, codeEmpty, int32(len(fr.Payload)), errText, fr.Payload)
 	}
 
 	d := &n.dec
@@ -234,19 +308,16 @@ func (n *normaliser) frame(fr *capture.Frame) error {
 	n.systems[d.System]++
 	headerRead := d.Body != nil || d.System == wire.SystemUUS
 	n.countType(typeKey{d.System, d.Type, headerRead && d.System != wire.SystemUUS})
-	f.system, f.mode = d.System.String(), d.Mode.String()
-	f.channel = nil
+	f.system, f.mode = systemCodes[d.System], modeCodes[d.Mode]
+	f.channel = nullCode
 	switch {
 	case d.System == wire.SystemPPL && d.Body != nil:
-		if !n.chanHex || d.Channel != n.lastChan {
-			n.chanBuf = d.Channel.AppendHex(n.chanBuf[:0])
-			n.lastChan, n.chanHex = d.Channel, true
-		}
-		f.channel = n.chanBuf
+		f.channel = n.chans.lookup(chanKey{id: d.Channel})
 	case d.System == wire.SystemPPS && d.Body != nil:
-		n.chanBuf = strconv.AppendUint(n.chanBuf[:0], uint64(d.PPSChannel), 10)
-		n.chanHex = false
-		f.channel = n.chanBuf
+		var k chanKey
+		k.pps = true
+		binary.LittleEndian.PutUint32(k.id[:], d.PPSChannel)
+		f.channel = n.chans.lookup(k)
 	}
 	var errText, raw []byte
 	switch {
@@ -264,9 +335,9 @@ func (n *normaliser) frame(fr *capture.Frame) error {
 	if !n.building {
 		return nil
 	}
-	typeName := ""
+	typeName := codeEmpty
 	if d.Known {
-		typeName = d.TypeName()
+		typeName = n.typeNameCode(typeKey{d.System, d.Type, true})
 	}
 	if err := n.msgs.add(f, int32(d.Type), typeName, int32(len(fr.Payload)), errText, raw); err != nil {
 		return err
@@ -277,6 +348,14 @@ func (n *normaliser) frame(fr *capture.Frame) error {
 	return n.typed(d)
 }
 
+// Codes of the handshakes' type names.
+var (
+	codeTrackerRegister = typeNameCode(wire.SystemPPL, wire.TrackerRegister)
+	codeHandshake       = typeNameCode(wire.SystemPPL, wire.Handshake)
+	codeVoDHandshake    = typeNameCode(wire.SystemPPL, wire.VoDHandshake)
+	codeHello           = typeNameCode(wire.SystemPPS, wire.PPSHello)
+)
+
 // typed appends the typed-table rows of a well-formed message.
 func (n *normaliser) typed(d *wire.Decoder) error {
 	f := &n.f
@@ -286,23 +365,22 @@ func (n *normaliser) typed(d *wire.Decoder) error {
 		case wire.TrackerRegister:
 			b := &d.TrackerRegister
 			n.hexBuf = b.PeerID.AppendHex(n.hexBuf[:0])
-			n.ipBuf = netip.AddrFrom4(b.IP).AppendTo(n.ipBuf[:0])
-			return n.hss.add(f, &handshakeRow{typeName: "TRACKER_REGISTER", peerID: n.hexBuf, ip: n.ipBuf,
-				udpPort: int32(b.UDPPort), tcpPort: int32(b.TCPPort)})
+			return n.hss.add(f, &handshakeRow{typeName: codeTrackerRegister, peerID: n.hexBuf,
+				ip: n.addrs.lookup(netip.AddrFrom4(b.IP), 0).ip, udpPort: int32(b.UDPPort), tcpPort: int32(b.TCPPort)})
 		case wire.Handshake:
 			b := &d.Handshake
 			n.hexBuf = b.PeerID.AppendHex(n.hexBuf[:0])
-			return n.hss.add(f, &handshakeRow{typeName: "HANDSHAKE", peerID: n.hexBuf, ip: n.ipBuf[:0],
+			return n.hss.add(f, &handshakeRow{typeName: codeHandshake, peerID: n.hexBuf, ip: codeEmpty,
 				udpPort: int32(b.UDPPort), tcpPort: int32(b.TCPPort), clientVersion: int64(b.ClientVersion)})
 		case wire.VoDHandshake:
 			b := &d.VoDHandshake
 			n.hexBuf = b.PeerID.AppendHex(n.hexBuf[:0])
-			return n.hss.add(f, &handshakeRow{typeName: "VOD_HANDSHAKE", peerID: n.hexBuf, ip: n.ipBuf[:0],
+			return n.hss.add(f, &handshakeRow{typeName: codeVoDHandshake, peerID: n.hexBuf, ip: codeEmpty,
 				udpPort: int32(b.UDPPort), tcpPort: int32(b.TCPPort)})
 		case wire.TrackerPeerListResp:
-			return n.peerList("tracker")
+			return n.peerList(codeTracker)
 		case wire.PeerListResp, wire.VoDPeerListResp:
-			return n.peerList("peer")
+			return n.peerList(codePeer)
 		case wire.TrackerOffsetResp:
 			b := &d.TrackerOffsetResp
 			return n.tos.add(f, int64(b.TkOffMin), int64(b.TkOffMax))
@@ -324,10 +402,10 @@ func (n *normaliser) typed(d *wire.Decoder) error {
 	case wire.SystemPPS:
 		switch d.Type {
 		case wire.PPSHello:
-			return n.hss.add(f, &handshakeRow{typeName: "HELLO", peerID: n.hexBuf[:0], ip: n.ipBuf[:0],
+			return n.hss.add(f, &handshakeRow{typeName: codeHello, peerID: n.hexBuf[:0], ip: codeEmpty,
 				clientVersion: int64(d.PPSHello.ClientVersion)})
 		case wire.PPSPeerListResp:
-			return n.peerList("peer")
+			return n.peerList(codePeer)
 		case wire.PPSBufferMap:
 			b := &d.PPSBufferMap
 			nchunks, sub := int(b.NChunks), int(b.Sub)
@@ -363,24 +441,19 @@ func (n *normaliser) flushType() {
 	}
 }
 
-// bitmapRow computes the derived values of a chunk-level bitmap (ones U,
+// bitmapRow holds a chunk-level bitmap and its derived values (ones U,
 // scope ξ, playable V, runs, watching index WI; shared/spec/wire-format.md,
-// "Derived quantities").
+// "Derived quantities"), computed in one pass.
 func bitmapRow(offset int64, bitmap []byte, width int) bufferMapRow {
-	r := bufferMapRow{offset: offset, width: int32(width), bitmap: bitmap}
-	r.ones = int32(wire.Ones(bitmap, width))
-	r.scope, r.hasScope = wire.Scope(offset, bitmap, width)
-	r.playable = int32(wire.Playable(bitmap, width))
-	r.runs = int32(wire.Runs(bitmap, width, 0))
-	r.watching = int32(wire.WatchingIndex(bitmap, width))
-	return r
+	return bufferMapRow{offset: offset, width: int32(width), bitmap: bitmap, stats: wire.Stats(bitmap, width)}
 }
 
-// peerList appends one row per entry of the decoded peer list.
-func (n *normaliser) peerList(source string) error {
+// peerList appends one row per entry of the decoded peer list; an entry's
+// address text is cached like a frame's (with port 0).
+func (n *normaliser) peerList(source int32) error {
 	for i, e := range n.dec.PeerList.Entries {
-		n.ipBuf = netip.AddrFrom4(e.IP).AppendTo(n.ipBuf[:0])
-		if err := n.pls.add(&n.f, source, int32(i), n.ipBuf, int32(e.UDPPort), int32(e.TCPPort)); err != nil {
+		ip := n.addrs.lookup(netip.AddrFrom4(e.IP), 0).ip
+		if err := n.pls.add(&n.f, source, int32(i), ip, int32(e.UDPPort), int32(e.TCPPort)); err != nil {
 			return err
 		}
 	}

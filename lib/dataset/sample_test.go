@@ -8,6 +8,8 @@ import (
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
+
+	"github.com/peerscope/peerscope/lib/wire"
 )
 
 // sampleChannels are the channels sample rows cycle through: a ppl guid, a
@@ -25,42 +27,56 @@ func sampleTables(t testing.TB, n, batch int) map[string][]arrow.Record {
 		out[table] = append(out[table], rec)
 		return nil
 	}
-	msgs := newMessagesBuilder(batch, emit)
-	bms := newBufferMapsBuilder(batch, emit)
-	tos := newTrackerOffsetsBuilder(batch, emit)
-	pls := newPeerListsBuilder(batch, emit)
-	hss := newHandshakesBuilder(batch, emit)
-	crs := newChunkRequestsBuilder(batch, emit)
+	d := newStrDict()
+	msgs := newMessagesBuilder(batch, d, emit)
+	bms := newBufferMapsBuilder(batch, d, emit)
+	tos := newTrackerOffsetsBuilder(batch, d, emit)
+	pls := newPeerListsBuilder(batch, d, emit)
+	hss := newHandshakesBuilder(batch, d, emit)
+	crs := newChunkRequestsBuilder(batch, d, emit)
 	all := []*batcher{&msgs.batcher, &bms.batcher, &tos.batcher, &pls.batcher, &hss.batcher, &crs.batcher}
+	text := func(format string, a ...any) int32 { return d.add(fmt.Appendf(nil, format, a...)) }
+	channels := make([]int32, len(sampleChannels))
+	for i, c := range sampleChannels {
+		channels[i] = nullCode
+		if c != nil {
+			channels[i] = d.add(c)
+		}
+	}
 	for i := 0; i < n; i++ {
 		f := &frameCtx{
 			timeNs:    1178064000_000000000 + int64(i)*1_000_000_123,
 			packet:    int64(i + 1),
-			srcIP:     []byte(fmt.Sprintf("10.0.0.%d", i%250+1)),
-			dstIP:     []byte("192.168.1.20"),
+			srcIP:     text("10.0.0.%d", i%250+1),
+			dstIP:     text("192.168.1.20"),
 			srcPort:   4004,
 			dstPort:   int32(40000 + i),
-			transport: "udp",
-			sender:    []byte(fmt.Sprintf("10.0.0.%d:4004", i%250+1)),
-			receiver:  []byte(fmt.Sprintf("192.168.1.20:%d", 40000+i)),
-			system:    "ppl",
-			mode:      "live",
-			channel:   sampleChannels[i%len(sampleChannels)],
+			transport: codeUDP,
+			sender:    text("10.0.0.%d:4004", i%250+1),
+			receiver:  text("192.168.1.20:%d", 40000+i),
+			system:    nameCode("ppl"),
+			mode:      nameCode("live"),
+			channel:   channels[i%len(channels)],
 		}
 		var errText, raw []byte
 		if i%4 == 3 {
 			errText, raw = []byte("ppl: truncated at byte 3"), []byte{0xe9, 0x03, byte(i)}
 		}
-		must(t, msgs.add(f, 0x4400, "BUFFER_MAP", int32(40+i), errText, raw))
-		r := bufferMapRow{offset: 4155590 + int64(i), width: 24, bitmap: []byte{0xff, 0xdf, byte(i) & 0x0f},
-			ones: 16, scope: 4155608 + int64(i), hasScope: i%5 != 0, playable: 13, runs: 2, watching: 19,
+		must(t, msgs.add(f, 0x4400, nameCode("BUFFER_MAP"), int32(40+i), errText, raw))
+		// The derived values are given, not computed: the export tests
+		// need a null scope (no chunk set) among other rows.
+		stats := wire.BitmapStats{Ones: 16, Last: 18, Playable: 13, Runs: 2}
+		if i%5 == 0 {
+			stats.Last = -1
+		}
+		r := bufferMapRow{offset: 4155590 + int64(i), width: 24, bitmap: []byte{0xff, 0xdf, byte(i) & 0x0f}, stats: stats,
 			hasCounters: i%2 == 0, upTotalKB: 51200, downTotalKB: 204800, upKbps: 380, downKbps: 420,
 			hasSub: i%2 == 1, sub: 4, fill: 0.791667}
 		must(t, bms.add(f, &r))
 		must(t, tos.add(f, 4155000+int64(i), 4156200+int64(i)))
-		must(t, pls.add(f, "tracker", int32(i%3), []byte("10.0.0.7"), 4004, 8008))
-		must(t, hss.add(f, &handshakeRow{typeName: "HANDSHAKE", peerID: []byte("0123456789abcdef0011223344556677"),
-			udpPort: 4004, tcpPort: 8008, clientVersion: 17236001}))
+		must(t, pls.add(f, codeTracker, int32(i%3), text("10.0.0.7"), 4004, 8008))
+		must(t, hss.add(f, &handshakeRow{typeName: nameCode("HANDSHAKE"), peerID: []byte("0123456789abcdef0011223344556677"),
+			ip: codeEmpty, udpPort: 4004, tcpPort: 8008, clientVersion: 17236001}))
 		must(t, crs.add(f, 4155604+int64(i), 3, 4))
 	}
 	for _, b := range all {
