@@ -206,9 +206,9 @@ func (sw *swarm) producedRange(a, b int64) []int64 {
 // cost of growing stays linear — unless that would exceed maxProdCache, in
 // which case c's time is computed without caching.
 func (sw *swarm) cacheProduced(c int64) int64 {
-	lo, hi := c, c+1
-	if len(sw.prod) > 0 {
-		lo, hi = sw.prodLo, sw.prodLo+int64(len(sw.prod))
+	lo, hi := sw.prodLo, sw.prodLo+int64(len(sw.prod))
+	if len(sw.prod) == 0 {
+		lo, hi = c, c
 	}
 	grow := max(hi-lo, 4096)
 	nlo, nhi := lo, hi
@@ -221,11 +221,11 @@ func (sw *swarm) cacheProduced(c int64) int64 {
 		return sw.sc.Produced(c)
 	}
 	prod := make([]int64, nhi-nlo)
-	for x := nlo; x < nhi; x++ {
-		if x >= lo && x < hi && len(sw.prod) > 0 {
-			prod[x-nlo] = sw.prod[x-lo]
-			continue
-		}
+	copy(prod[lo-nlo:], sw.prod)
+	for x := nlo; x < lo; x++ {
+		prod[x-nlo] = sw.sc.Produced(x)
+	}
+	for x := hi; x < nhi; x++ {
 		prod[x-nlo] = sw.sc.Produced(x)
 	}
 	sw.prod, sw.prodLo = prod, nlo
@@ -440,15 +440,18 @@ func (sw *swarm) bufferMapFast(p *livePeer, t int64, dst []byte) (offset int64, 
 		st.lo, st.hi, st.pend = lo, lo, st.pend[:0]
 	}
 	st.settle(lo, t)
-	// New units, one ring word at a time.
+	// New units, one ring word at a time; pend gets room for all of them.
 	mask := int64(len(st.words))*64 - 1
 	key := sw.seed ^ p.salt
+	if hi > st.hi {
+		st.pend = slices.Grow(st.pend, int(hi-st.hi))
+	}
 	for u := st.hi; u < hi; {
 		i := u & mask
 		sh := i & 63
 		n := min(64-sh, hi-u)
 		var held uint64
-		held, st.pend = arrivals(u, sw.unitTimes(u, n), key, p.miss, p.join, t, sw.delay, slices.Grow(st.pend, int(n)))
+		held, st.pend = arrivals(u, sw.unitTimes(u, n), key, p.miss, p.join, t, sw.delay, st.pend)
 		w := &st.words[i>>6]
 		*w = *w&^((1<<n-1)<<sh) | held<<sh // n = 64 gives 1<<64 − 1 = all ones
 		u += n
