@@ -127,8 +127,10 @@ type swarm struct {
 
 	// prod caches π(c) for the chunks [prodLo, prodLo+len(prod)): every
 	// peer asks for the production times of the same few chunks near the
-	// live edge, and computing each one (a division and a rounding) cost a
-	// sixth of the live generator's time.
+	// live edge, and computing each one (a division and a rounding) took an
+	// eighth of the live generator's time. prodScratch and unitScratch hold
+	// producedRange's and unitTimes' results when those are not a window of
+	// the cache.
 	prod        []int64
 	prodLo      int64
 	prodScratch [64]int64
