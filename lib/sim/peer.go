@@ -442,18 +442,17 @@ func (sw *swarm) bufferMapFast(p *livePeer, t int64, dst []byte) (offset int64, 
 		st.lo, st.hi, st.pend = lo, lo, st.pend[:0]
 	}
 	st.settle(lo, t)
-	// New units, one ring word at a time; pend gets room for all of them.
+	// New units, one ring word at a time. (pend grows a word's room at a
+	// time: on a peer's first map most units have arrived, and room for
+	// the whole window would be mostly waste.)
 	mask := int64(len(st.words))*64 - 1
 	key := sw.seed ^ p.salt
-	if hi > st.hi {
-		st.pend = slices.Grow(st.pend, int(hi-st.hi))
-	}
 	for u := st.hi; u < hi; {
 		i := u & mask
 		sh := i & 63
 		n := min(64-sh, hi-u)
 		var held uint64
-		held, st.pend = arrivals(u, sw.unitTimes(u, n), key, p.miss, p.join, t, sw.delay, st.pend)
+		held, st.pend = arrivals(u, sw.unitTimes(u, n), key, p.miss, p.join, t, sw.delay, slices.Grow(st.pend, int(n)))
 		w := &st.words[i>>6]
 		*w = *w&^((1<<n-1)<<sh) | held<<sh // n = 64 gives 1<<64 − 1 = all ones
 		u += n
