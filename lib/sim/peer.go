@@ -393,27 +393,23 @@ func (sw *swarm) unitTimes(u, n int64) []int64 {
 	return sw.unitScratch[:n]
 }
 
-// copyOut writes the ring's bits of units [lo, lo+bits) to dst, eight
-// bytes at a time.
+// copyOut writes the ring's bits of units [lo, lo+bits) to dst (which
+// holds ⌈bits/8⌉ bytes), eight bytes at a time. A word that starts sh bits
+// into ring word w is w's high bits and the next word's low ones; for
+// sh = 0 the shift by 64 yields zero, as Go defines it.
 func (st *fastState) copyOut(lo, bits int64, dst []byte) {
-	mask := int64(len(st.words))*64 - 1
-	wmask := int64(len(st.words) - 1)
-	nb := len(dst)
-	for j := int64(0); j*64 < bits; j++ {
-		i := (lo + j*64) & mask
-		w, sh := i>>6, uint(i&63)
-		v := st.words[w] >> sh
-		if sh != 0 {
-			v |= st.words[(w+1)&wmask] << (64 - sh)
-		}
-		if left := bits - j*64; left < 64 {
-			v &= 1<<uint(left) - 1
-		}
-		if o := int(j * 8); o+8 <= nb {
-			binary.LittleEndian.PutUint64(dst[o:], v)
-			continue
-		}
-		for o := int(j * 8); o < nb; o++ {
+	words := st.words
+	wmask := int64(len(words) - 1)
+	w, sh := lo>>6&wmask, uint(lo&63)
+	full := int(bits / 64)
+	for j := range full {
+		v := words[w]>>sh | words[(w+1)&wmask]<<(64-sh)
+		binary.LittleEndian.PutUint64(dst[8*j:], v)
+		w = (w + 1) & wmask
+	}
+	if left := bits % 64; left > 0 {
+		v := (words[w]>>sh | words[(w+1)&wmask]<<(64-sh)) & (1<<uint(left) - 1)
+		for o := 8 * full; o < len(dst); o++ {
 			dst[o] = byte(v)
 			v >>= 8
 		}
