@@ -7,7 +7,7 @@ BIN     := bin/peerscope
 PKGS    := ./...
 FUZZTIME ?= 5s
 
-.PHONY: all build test test-go test-fmt test-fuzz test-generated test-kernel test-notebooks test-browser bench generate datasets run clean
+.PHONY: all build test test-go test-fmt test-fuzz test-generated test-kernel test-notebooks test-interop test-browser bench generate datasets run clean
 
 all: build
 
@@ -17,7 +17,7 @@ build:
 generate:
 	$(GO) generate ./...
 
-test: test-fmt test-go test-fuzz test-generated test-kernel test-notebooks test-browser
+test: test-fmt test-go test-fuzz test-generated test-kernel test-notebooks test-interop test-browser
 
 # The main job: Jupyter Notebook with the peerscope kernel on the sample
 # datasets (installs what is missing, builds, installs the kernel, prints the URL).
@@ -54,6 +54,11 @@ test-kernel:
 # Every notebook executed with nbconvert, key numbers asserted, widget protocol.
 test-notebooks:
 	notebooks/test/run.sh
+
+# DuckDB (npm @duckdb/node-api) reads every sample's hive Parquet; schema and
+# values must match the docs and peerscope's own exports.
+test-interop: build
+	PEERSCOPE_BIN=$(BIN) datasets/interop/run.sh
 
 # Headless Chromium: classic notebook run-all and an ipywidgets 8 page.
 test-browser: build
