@@ -239,7 +239,7 @@ type peers struct {
 }
 
 func (p *peers) bind(b *batcher, d *strDict, senderCol, receiverCol string) {
-	p.sender, p.receiver, p.channel = coded{dict: d}, coded{dict: d}, coded{dict: d}
+	p.sender, p.receiver, p.channel = newCoded(d), newCoded(d), newCoded(d)
 	b.bind(senderCol, &p.sender)
 	b.bind(receiverCol, &p.receiver)
 	b.bind("channel", &p.channel)
@@ -254,7 +254,7 @@ func (p *peers) add(f *frameCtx) {
 // bindCoded binds string columns kept as dictionary codes.
 func bindCoded(b *batcher, d *strDict, cols map[string]*coded) {
 	for name, c := range cols {
-		*c = coded{dict: d}
+		*c = newCoded(d)
 		b.bind(name, c)
 	}
 }

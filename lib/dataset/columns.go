@@ -171,15 +171,29 @@ type validity struct {
 	mem   *spares
 }
 
-func (v *validity) add(ok bool) {
+// addValid and addNull add a row; they are small enough to be inlined, so
+// that rows like the ones before cost a count.
+func (v *validity) addValid() {
+	if v.bits == nil && v.nulls == 0 {
+		v.n++
+		return
+	}
+	v.addBit(true)
+}
+
+func (v *validity) addNull() {
+	if v.bits == nil && v.nulls == v.n {
+		v.n++
+		v.nulls++
+		return
+	}
+	v.addBit(false)
+}
+
+// addBit adds a row to a materialised bitmap, materialising it first when
+// this row is the first to differ.
+func (v *validity) addBit(ok bool) {
 	if v.bits == nil {
-		if ok && v.nulls == 0 || !ok && v.nulls == v.n {
-			v.n++
-			if !ok {
-				v.nulls++
-			}
-			return
-		}
 		v.materialise()
 	}
 	if v.n&7 == 0 {
@@ -272,12 +286,12 @@ type nullFixed[T int32 | int64 | float64 | arrow.Timestamp] struct {
 }
 
 func (c *nullFixed[T]) add(x T) {
-	c.valid.add(true)
+	c.valid.addValid()
 	c.v = append(c.v, x)
 }
 
 func (c *nullFixed[T]) addNull() {
-	c.valid.add(false)
+	c.valid.addNull()
 	var zero T
 	c.v = append(c.v, zero)
 }
@@ -363,11 +377,11 @@ func newNullVariable() nullVariable { return nullVariable{variable: newVariable(
 
 func (c *nullVariable) add(b []byte) {
 	if b == nil {
-		c.valid.add(false)
+		c.valid.addNull()
 		c.offs = append(c.offs, int32(len(c.data)))
 		return
 	}
-	c.valid.add(true)
+	c.valid.addValid()
 	c.variable.add(b)
 }
 
@@ -391,9 +405,8 @@ func (c *nullVariable) reserve(rows int) {
 // normaliser resets the dictionary (and forgets the codes it cached) only
 // after cutting every table's batch, when no pending row holds a code.
 type strDict struct {
-	offs    []int32 // entry c is data[offs[c]:offs[c+1]]
-	data    []byte
-	longest int // bytes of the longest entry
+	offs []int32 // entry c is data[offs[c]:offs[c+1]]
+	data []byte
 }
 
 // Bounds past which the normaliser starts a new dictionary; they keep its
@@ -413,7 +426,6 @@ func newStrDict() *strDict {
 func (d *strDict) reset() {
 	d.offs = append(d.offs[:0], 0)
 	d.data = d.data[:0]
-	d.longest = 0
 	for _, s := range names {
 		d.data = append(d.data, s...)
 		d.commit()
@@ -429,7 +441,6 @@ func (d *strDict) add(b []byte) int32 {
 // commit ends an entry whose bytes were appended to data since the last
 // entry (formatting straight into the dictionary) and returns its code.
 func (d *strDict) commit() int32 {
-	d.longest = max(d.longest, len(d.data)-int(d.offs[len(d.offs)-1]))
 	d.offs = append(d.offs, int32(len(d.data)))
 	if cap(d.data)-len(d.data) < copySlack {
 		// copyShort reads up to copySlack-1 bytes past an entry.
@@ -444,71 +455,80 @@ func (d *strDict) full() bool { return len(d.offs) > dictMaxEntries || len(d.dat
 const nullCode int32 = -1
 
 // coded accumulates a string column as dictionary codes, one per row, and
-// writes the strings out when the batch is handed over. The codes are
-// scratch and reused from batch to batch; offsets, data and validity go to
-// Arrow.
+// writes the strings of every codedChunk rows out together: one tight loop
+// per column instead of a copy per row and column, while the chunk's codes
+// and the end of the column's data are still in cache.
 type coded struct {
-	codes    []int32
-	dict     *strDict
-	offsMem  *spares
-	dataMem  *spares
-	validMem *spares
+	nullVariable         // the rows written out so far
+	codes        []int32 // the rows still to write out; nullCode for a null
+	dict         *strDict
 }
 
-func (c *coded) add(code int32) { c.codes = append(c.codes, code) }
+// codedChunk is how many rows a coded column holds as codes.
+const codedChunk = 2048
 
-func (c *coded) reserve(rows int) {
-	if cap(c.codes) < rows {
-		c.codes = append(make([]int32, 0, rows), c.codes...)
+func newCoded(d *strDict) coded {
+	return coded{nullVariable: newNullVariable(), codes: make([]int32, 0, codedChunk), dict: d}
+}
+
+func (c *coded) add(code int32) {
+	c.codes = append(c.codes, code)
+	if len(c.codes) == codedChunk {
+		c.writeOut()
 	}
+}
+
+// writeOut appends the strings of the rows held as codes.
+func (c *coded) writeOut() {
+	// (The loops work on local slice headers: through the pointers, every
+	// store would make the compiler load them again.)
+	codes, dOffs := c.codes, c.dict.offs
+	size := 0
+	for _, code := range codes {
+		if code >= 0 {
+			size += int(dOffs[code+1] - dOffs[code])
+		}
+	}
+	if cap(c.data)-len(c.data) < size+copySlack {
+		c.grow(size + copySlack)
+	}
+	if cap(c.dict.data)-len(c.dict.data) < copySlack {
+		panic("dataset: no slack after the dictionary for copyShort")
+	}
+	data, offs := c.data, c.offs
+	end := int32(len(data))
+	dst, src := unsafe.Pointer(unsafe.SliceData(data)), unsafe.Pointer(unsafe.SliceData(c.dict.data))
+	for _, code := range codes {
+		if code >= 0 {
+			from, to := dOffs[code], dOffs[code+1]
+			copyShort(unsafe.Add(dst, end), unsafe.Add(src, from), to-from)
+			end += to - from
+			c.valid.addValid()
+		} else {
+			c.valid.addNull()
+		}
+		offs = append(offs, end)
+	}
+	c.data, c.offs = data[:end], offs
+	c.codes = codes[:0]
+}
+
+func (c *coded) array(dt arrow.DataType) arrow.Array {
+	c.writeOut()
+	return c.nullVariable.array(dt)
 }
 
 // copySlack is how far past a string's end copyShort may read and write.
 const copySlack = 16
 
-func (c *coded) array(dt arrow.DataType) arrow.Array {
-	n := len(c.codes)
-	d := c.dict
-	// One pass writes offsets and bytes, into a data buffer sized for the
-	// longest entry in every row; the memory it hands back is recycled, and
-	// only the bytes written are ever touched.
-	offs := reserveValues(c.offsMem, []int32(nil), n+1)[:n+1]
-	data := reserveValues(c.dataMem, []byte(nil), n*d.longest+copySlack)
-	data = data[:cap(data)]
-	src := d.data[:cap(d.data)]
-	offs[0] = 0
-	end, nulls := 0, 0
-	for i, code := range c.codes {
-		if code >= 0 {
-			from, to := int(d.offs[code]), int(d.offs[code+1])
-			copyShort(data, end, src, from, to-from)
-			end += to - from
-		} else {
-			nulls++
-		}
-		offs[i+1] = int32(end)
-	}
-	var valid *memory.Buffer
-	if nulls > 0 {
-		bits := reserveValues(c.validMem, []byte(nil), (n+7)/8)[:(n+7)/8]
-		clear(bits)
-		for i, code := range c.codes {
-			if code >= 0 {
-				bits[i>>3] |= 1 << (i & 7)
-			}
-		}
-		valid = newSpares(&c.validMem).buffer(bits)
-	}
-	c.codes = c.codes[:0]
-	return arrayOf(dt, n, nulls, valid, newSpares(&c.offsMem).buffer(bytesOf(offs)), newSpares(&c.dataMem).buffer(data[:end]))
-}
-
-// copyShort copies n bytes from src[from:] to dst[at:] in 16-byte moves,
-// which for the short strings of a dictionary beats a call to memmove. It
-// may read and write up to copySlack-1 bytes past the n: dst and src must
-// extend that far (the next string overwrites what spills into dst).
-func copyShort(dst []byte, at int, src []byte, from, n int) {
-	for k := 0; k < n; k += copySlack {
-		*(*[copySlack]byte)(dst[at+k:]) = *(*[copySlack]byte)(src[from+k:])
+// copyShort copies n bytes from src to dst in 16-byte moves, which for the
+// short strings of a dictionary beats a call to memmove. It reads and
+// writes up to copySlack-1 bytes past the n: the caller checks that both
+// blocks extend that far (the dictionary keeps the slack after its last
+// entry; what spills into dst is overwritten by the next string or lies
+// past the column's data).
+func copyShort(dst, src unsafe.Pointer, n int32) {
+	for k := int32(0); k < n; k += copySlack {
+		*(*[copySlack]byte)(unsafe.Add(dst, k)) = *(*[copySlack]byte)(unsafe.Add(src, k))
 	}
 }

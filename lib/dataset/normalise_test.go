@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+
 	"github.com/peerscope/peerscope/lib/capture"
 	"github.com/peerscope/peerscope/lib/wire"
 )
@@ -309,4 +312,111 @@ func FuzzFrame(f *testing.F) {
 			t.Fatalf("%d message rows for 4 frames", s.Rows[Messages])
 		}
 	})
+}
+
+// recordSink keeps every batch it is given.
+type recordSink struct{ recs map[string][]arrow.Record }
+
+func (s *recordSink) Write(table string, rec arrow.Record) error {
+	rec.Retain()
+	s.recs[table] = append(s.recs[table], rec)
+	return nil
+}
+func (s *recordSink) Close() error { return nil }
+func (s *recordSink) Abort() error { return nil }
+
+// stringColumn concatenates a string column over a table's batches.
+func stringColumn(t *testing.T, recs []arrow.Record, name string) []string {
+	t.Helper()
+	var out []string
+	for _, r := range recs {
+		idx := r.Schema().FieldIndices(name)
+		if len(idx) != 1 {
+			t.Fatalf("no column %s", name)
+		}
+		col := r.Column(idx[0]).(*array.String)
+		for i := 0; i < col.Len(); i++ {
+			if col.IsNull(i) {
+				out = append(out, "<null>")
+			} else {
+				out = append(out, col.Value(i))
+			}
+		}
+	}
+	return out
+}
+
+// A capture with more distinct endpoints than the string dictionary holds:
+// the normaliser starts new dictionaries along the way (cutting every
+// table's batch first), and every row still carries its own addresses.
+func TestDictionaryRenewal(t *testing.T) {
+	const frames = 50_000
+	sink := &recordSink{recs: map[string][]arrow.Record{}}
+	defer func() {
+		for _, recs := range sink.recs {
+			for _, r := range recs {
+				r.Release()
+			}
+		}
+	}()
+	n := newNormaliser(sink, Options{})
+	channel := wire.GUID{'r', 'e', 'n', 'e', 'w'}
+	bm := wire.AppendPPL(nil, channel, wire.BufferMap, &wire.BufferMapBody{Offset: 7, Width: 16, Bitmap: []byte{0xff, 0x0f}})
+	srcOf := func(i int) netip.AddrPort {
+		return netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), uint16(1000+i%60000))
+	}
+	peerIP := func(i, k int) netip.Addr { return netip.AddrFrom4([4]byte{172, byte(k), byte(i >> 8), byte(i)}) }
+	var wantMsgs, wantBMs, wantPeers []string
+	var payload []byte
+	for i := 0; i < frames; i++ {
+		src := srcOf(i)
+		payload = bm
+		if i%10 == 0 {
+			var pl wire.PeerListBody
+			for k := 0; k < 10; k++ {
+				pl.Entries = append(pl.Entries, wire.PeerEntry{IP: peerIP(i, k).As4(), UDPPort: 4004, TCPPort: 8008})
+				wantPeers = append(wantPeers, peerIP(i, k).String()+" "+src.String())
+			}
+			payload = wire.AppendPPL(nil, channel, wire.PeerListResp, &pl)
+		} else {
+			wantBMs = append(wantBMs, src.String()+" 192.168.1.20:4004")
+		}
+		wantMsgs = append(wantMsgs, src.Addr().String()+" "+src.String()+" "+channel.String())
+		fr := &capture.Frame{Packet: int64(i + 1), TimeNs: int64(i), SrcIP: src.Addr(), SrcPort: src.Port(),
+			DstIP: netip.MustParseAddr("192.168.1.20"), DstPort: 4004, Transport: capture.UDP, Payload: payload}
+		must(t, n.frame(fr))
+	}
+	must(t, n.flush())
+
+	msgs := sink.recs[Messages]
+	if len(msgs) < 2 {
+		t.Fatalf("%d messages batches for %d frames: the dictionary was never renewed", len(msgs), frames)
+	}
+	join := func(cols ...[]string) []string {
+		out := make([]string, len(cols[0]))
+		for i := range out {
+			var parts []string
+			for _, c := range cols {
+				parts = append(parts, c[i])
+			}
+			out[i] = strings.Join(parts, " ")
+		}
+		return out
+	}
+	check := func(table string, got, want []string) {
+		t.Helper()
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d rows, want %d", table, len(got), len(want))
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%s row %d: %q, want %q", table, i, got[i], want[i])
+			}
+		}
+	}
+	check(Messages, join(stringColumn(t, msgs, "src_ip"), stringColumn(t, msgs, "sender"), stringColumn(t, msgs, "channel")), wantMsgs)
+	bms := sink.recs[BufferMaps]
+	check(BufferMaps, join(stringColumn(t, bms, "sender"), stringColumn(t, bms, "receiver")), wantBMs)
+	pls := sink.recs[PeerLists]
+	check(PeerLists, join(stringColumn(t, pls, "ip"), stringColumn(t, pls, "sender")), wantPeers)
 }
