@@ -57,6 +57,7 @@ func init() {
 		"Runs":                reflect.ValueOf(wire.Runs),
 		"Scope":               reflect.ValueOf(wire.Scope),
 		"SetBit":              reflect.ValueOf(wire.SetBit),
+		"Stats":               reflect.ValueOf(wire.Stats),
 		"SubFill":             reflect.ValueOf(wire.SubFill),
 		"SystemPPL":           reflect.ValueOf(wire.SystemPPL),
 		"SystemPPS":           reflect.ValueOf(wire.SystemPPS),
@@ -80,6 +81,7 @@ func init() {
 		"WatchingIndex":       reflect.ValueOf(wire.WatchingIndex),
 
 		// type definitions
+		"BitmapStats":            reflect.ValueOf((*wire.BitmapStats)(nil)),
 		"Body":                   reflect.ValueOf((*wire.Body)(nil)),
 		"BufferMapBody":          reflect.ValueOf((*wire.BufferMapBody)(nil)),
 		"ChunkReqBody":           reflect.ValueOf((*wire.ChunkReqBody)(nil)),
