@@ -241,7 +241,9 @@ func (q *querySink) fromDataset(dir string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "peerscope query: %s: table %s: %v\n", dir, q.table, err)
 		return exitInputError
 	}
-	return exitOK
+	// The input errors were found when the capture was decoded; the
+	// manifest keeps them, so the exit status is the capture's.
+	return reportErrors("query", d.Manifest.Summary, stderr)
 }
 
 // rowWriter is an output format.

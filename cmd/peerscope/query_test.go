@@ -280,6 +280,19 @@ func TestQueryCommandInputErrors(t *testing.T) {
 		t.Errorf("the fault does not name the file: %s", errOut)
 	}
 
+	// Decoded to a dataset, the malformed frame is in its manifest: the
+	// dataset's query reports it and exits 1 as the capture's does.
+	for _, format := range []string{"parquet", "arrow"} {
+		ds := filepath.Join(dir, "ds-"+format)
+		if code, _, errOut := run("decode", in, "-o", ds, "--format", format); code != exitInputError {
+			t.Fatalf("decode --format %s: exit %d\n%s", format, code, errOut)
+		}
+		code, out, errOut := run("query", ds, "sport == 4004", "--format", "csv")
+		if code != exitInputError || len(csvRows(t, out)) != 5 || !strings.Contains(errOut, "malformed") {
+			t.Errorf("%s dataset with a malformed frame: exit %d, %d rows\n%s", format, code, len(csvRows(t, out)), errOut)
+		}
+	}
+
 	if code, _, _ := run("query", filepath.Join(dir, "missing.pcap"), "port == 1"); code != exitInputError {
 		t.Errorf("missing input: exit %d, want %d", code, exitInputError)
 	}
