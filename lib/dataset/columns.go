@@ -190,6 +190,17 @@ func (v *validity) addNull() {
 	v.addBit(false)
 }
 
+// addValidRun adds k valid rows.
+func (v *validity) addValidRun(k int) {
+	if v.bits == nil && v.nulls == 0 {
+		v.n += k
+		return
+	}
+	for range k {
+		v.addBit(true)
+	}
+}
+
 // addBit adds a row to a materialised bitmap, materialising it first when
 // this row is the first to differ.
 func (v *validity) addBit(ok bool) {
@@ -405,8 +416,9 @@ func (c *nullVariable) reserve(rows int) {
 // normaliser resets the dictionary (and forgets the codes it cached) only
 // after cutting every table's batch, when no pending row holds a code.
 type strDict struct {
-	offs []int32 // entry c is data[offs[c]:offs[c+1]]
-	data []byte
+	offs    []int32 // entry c is data[offs[c]:offs[c+1]]
+	data    []byte
+	longest int // bytes of the longest entry
 }
 
 // Bounds past which the normaliser starts a new dictionary; they keep its
@@ -426,6 +438,7 @@ func newStrDict() *strDict {
 func (d *strDict) reset() {
 	d.offs = append(d.offs[:0], 0)
 	d.data = d.data[:0]
+	d.longest = 0
 	for _, s := range names {
 		d.data = append(d.data, s...)
 		d.commit()
@@ -441,6 +454,7 @@ func (d *strDict) add(b []byte) int32 {
 // commit ends an entry whose bytes were appended to data since the last
 // entry (formatting straight into the dictionary) and returns its code.
 func (d *strDict) commit() int32 {
+	d.longest = max(d.longest, len(d.data)-int(d.offs[len(d.offs)-1]))
 	d.offs = append(d.offs, int32(len(d.data)))
 	if cap(d.data)-len(d.data) < copySlack {
 		// copyShort reads up to copySlack-1 bytes past an entry.
@@ -480,36 +494,43 @@ func (c *coded) add(code int32) {
 
 // writeOut appends the strings of the rows held as codes.
 func (c *coded) writeOut() {
-	// (The loops work on local slice headers: through the pointers, every
-	// store would make the compiler load them again.)
-	codes, dOffs := c.codes, c.dict.offs
-	size := 0
-	for _, code := range codes {
-		if code >= 0 {
-			size += int(dOffs[code+1] - dOffs[code])
-		}
+	d := c.dict
+	// Room for every row's string being the longest, so that the loop
+	// needs no check.
+	if room := len(c.codes)*d.longest + copySlack; cap(c.data)-len(c.data) < room {
+		c.grow(room)
 	}
-	if cap(c.data)-len(c.data) < size+copySlack {
-		c.grow(size + copySlack)
-	}
-	if cap(c.dict.data)-len(c.dict.data) < copySlack {
+	if cap(d.data)-len(d.data) < copySlack {
 		panic("dataset: no slack after the dictionary for copyShort")
 	}
-	data, offs := c.data, c.offs
+	// (The loop works on local slice headers: through the pointers, every
+	// store would make the compiler load them again.)
+	codes, dOffs, data, offs := c.codes, d.offs, c.data, c.offs
 	end := int32(len(data))
-	dst, src := unsafe.Pointer(unsafe.SliceData(data)), unsafe.Pointer(unsafe.SliceData(c.dict.data))
+	dst, src := unsafe.Pointer(unsafe.SliceData(data)), unsafe.Pointer(unsafe.SliceData(d.data))
+	nulls := 0
 	for _, code := range codes {
 		if code >= 0 {
 			from, to := dOffs[code], dOffs[code+1]
 			copyShort(unsafe.Add(dst, end), unsafe.Add(src, from), to-from)
 			end += to - from
-			c.valid.addValid()
 		} else {
-			c.valid.addNull()
+			nulls++
 		}
 		offs = append(offs, end)
 	}
 	c.data, c.offs = data[:end], offs
+	if nulls == 0 {
+		c.valid.addValidRun(len(codes))
+	} else {
+		for _, code := range codes {
+			if code >= 0 {
+				c.valid.addValid()
+			} else {
+				c.valid.addNull()
+			}
+		}
+	}
 	c.codes = codes[:0]
 }
 

@@ -28,10 +28,24 @@ func TestValidity(t *testing.T) {
 			want := make([]bool, n)
 			for i := range want {
 				want[i] = valid(i, n)
-				if want[i] {
+			}
+			for i := 0; i < n; {
+				// Valid rows one by one, or in runs of two or three as coded
+				// columns add them.
+				run := 0
+				for i+run < n && want[i+run] && run < 3 {
+					run++
+				}
+				switch {
+				case run == 1:
 					v.addValid()
-				} else {
+					i++
+				case run > 1:
+					v.addValidRun(run)
+					i += run
+				default:
 					v.addNull()
+					i++
 				}
 			}
 			buf, nulls := v.buffer()
