@@ -1,7 +1,6 @@
 package dataset
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
-	"github.com/apache/arrow/go/v15/arrow/compute"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/apache/arrow/go/v15/parquet"
 	"github.com/apache/arrow/go/v15/parquet/compress"
@@ -150,9 +148,9 @@ func fileSchema(s *arrow.Schema) (*arrow.Schema, int) {
 }
 
 // Write splits rec by channel and appends each part to its partition's file.
-// Rows are gathered with Take on per-channel index lists, never with
-// FilterRecordBatch, whose v15 implementation is quadratic (performance-notes
-// §2c.1). A batch of a single channel, the common case, is written as is.
+// Rows are gathered by per-channel index lists (gather), never with
+// FilterRecordBatch or compute.Take, whose v15 implementations are quadratic
+// (performance-notes §2c.1; gather.go). A batch of a single channel, the common case, is written as is.
 func (s *ParquetSink) Write(table string, rec arrow.Record) error {
 	if _, err := Schema(table); err != nil {
 		return err
@@ -220,20 +218,14 @@ func partitionValue(ch *array.String, i int) string {
 
 // take gathers the rows at idx of every column of rec.
 func (s *ParquetSink) take(rec arrow.Record, idx []int64) (arrow.Record, error) {
-	ib := array.NewInt64Builder(s.opts.Mem)
-	ib.AppendValues(idx, nil)
-	ia := ib.NewArray()
-	ib.Release()
-	defer ia.Release()
 	cols := make([]arrow.Array, rec.NumCols())
-	ctx := compute.WithAllocator(context.Background(), s.opts.Mem)
 	for i := range cols {
-		c, err := compute.TakeArray(ctx, rec.Column(i), ia)
+		c, err := gather(s.opts.Mem, rec.Column(i), idx)
 		if err != nil {
 			for _, done := range cols[:i] {
 				done.Release()
 			}
-			return nil, err
+			return nil, fmt.Errorf("column %s: %w", rec.ColumnName(i), err)
 		}
 		cols[i] = c
 	}
@@ -348,13 +340,36 @@ func (s *ParquetSink) drop(w *partWriter) error {
 // Rows returns how many rows of a table were written.
 func (s *ParquetSink) Rows(table string) int64 { return s.written[table] }
 
-// Close finishes every open part file.
+// Close finishes every open part file. A table that received no rows gets
+// one zero-row part file in the null partition, carrying its schema: hive
+// readers (DuckDB, Spark, pyarrow) cannot read, or type, a table directory
+// that holds no file at all.
 func (s *ParquetSink) Close() error {
 	var errs []error
 	for _, w := range s.open {
 		errs = append(errs, s.finish(w))
 	}
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	opened := map[string]bool{}
+	for k := range s.parts {
+		opened[k.table] = true
+	}
+	for _, t := range TableNames {
+		if opened[t] {
+			continue
+		}
+		fs, _ := fileSchema(mustSchema(t))
+		w, err := s.writer(t, HiveNull, fs)
+		if err != nil {
+			return err
+		}
+		if err := s.finish(w); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Abort discards every open part file and removes those finished earlier
