@@ -387,10 +387,26 @@ func (sw *swarm) unitTimes(u, n int64) []int64 {
 	}
 	c0 := u / sw.sub
 	prod := sw.producedRange(c0, (u+n-1)/sw.sub+1)
-	for k := range n {
-		sw.unitScratch[k] = prod[(u+k)/sw.sub-c0]
+	out := sw.unitScratch[:n]
+	if u < 0 {
+		// Division truncates towards zero, so chunk −0 spans units
+		// −(sub−1)…sub−1 and stepping would go wrong: divide.
+		for k := range out {
+			out[k] = prod[(u+int64(k))/sw.sub-c0]
+		}
+		return out
 	}
-	return sw.unitScratch[:n]
+	// Stepping through each chunk's sub-chunks gives the same chunks as
+	// dividing each unit, without a division per unit (a fifth of a pps
+	// channel's generation time).
+	j, r := 0, u%sw.sub
+	for k := range out {
+		out[k] = prod[j]
+		if r++; r == sw.sub {
+			r, j = 0, j+1
+		}
+	}
+	return out
 }
 
 // copyOut writes the ring's bits of units [lo, lo+bits) to dst (which

@@ -13,12 +13,16 @@ import (
 // outside their cache — and checks every map against the direct
 // computation from each unit's ready time.
 func TestBufferMapFastEqualsDirect(t *testing.T) {
-	for _, preset := range []string{PresetPPLiveLive, PresetPPSLive} {
-		t.Run(preset, func(t *testing.T) {
-			cfg, err := LivePreset(preset, 3)
+	for _, c := range []struct {
+		name, preset string
+		initial      float64 // first chunk; 0 puts the early windows at negative units
+	}{{"ppl", PresetPPLiveLive, 4e6}, {"pps", PresetPPSLive, 250e3}, {"pps-from-zero", PresetPPSLive, 0}} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := LivePreset(c.preset, 3)
 			if err != nil {
 				t.Fatal(err)
 			}
+			cfg.InitialChunk = c.initial
 			sc := newServiceCurve(cfg.InitialChunk, cfg.Rates)
 			fast := newSwarm(cfg.Seed, sc, cfg.Buffer)
 			direct := newSwarm(cfg.Seed, sc, cfg.Buffer)
