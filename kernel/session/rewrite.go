@@ -25,6 +25,9 @@ type edit struct {
 //     go-jupyter-kernels.md §3.1). Arguments without function literals are
 //     evaluated before the go statement, as Go does, through fresh variables;
 //     literals stay in place so untyped constants keep their type.
+//   - the functions of the chunk that may call themselves (recursiveBodies)
+//     count their nesting and panic past MaxCallDepth: Go cannot recover
+//     from the stack overflow of unbounded recursion.
 //   - `for … range n` with n an evident integer (a literal, len/cap, an
 //     integer conversion, arithmetic of those, or an integer global) becomes
 //     a range over make([]struct{}, n): yaegi v0.16.1 panics ("nil type") on
@@ -67,8 +70,22 @@ func rewrite(c *Chunk, intGlobal func(name string) bool, imported func(name, pat
 		return true
 	})
 	isInt := func(name string) bool { return local[name] || intGlobal != nil && intGlobal(name) }
+	recursive := recursiveBodies(c.File)
+	guard := func(body *ast.BlockStmt) {
+		if recursive[body] {
+			// On the brace's line, so that line numbers stay the cell's.
+			edits = append(edits, edit{start: off(body.Lbrace) + 1, end: off(body.Lbrace) + 1,
+				text: " " + rtName + ".Enter(); defer " + rtName + ".Leave();"})
+		}
+	}
 	ast.Inspect(c.File, func(n ast.Node) bool {
 		switch s := n.(type) {
+		case *ast.FuncDecl:
+			if s.Body != nil {
+				guard(s.Body)
+			}
+		case *ast.FuncLit:
+			guard(s.Body)
 		case *ast.GenDecl:
 			if s.Tok != token.IMPORT || imported == nil {
 				return false

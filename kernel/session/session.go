@@ -41,6 +41,9 @@ type Options struct {
 	Symbols []interp.Exports
 	// Imports are evaluated once at start (e.g. `import "…/display"`).
 	Imports []string
+	// MaxCallDepth bounds the nesting of calls of recursive functions
+	// (0: the package's MaxCallDepth).
+	MaxCallDepth int
 }
 
 // Error is a failed cell, in the shape of a Jupyter error reply: a name (the
@@ -80,6 +83,7 @@ type Session struct {
 	in       *interp.Interpreter
 	ret      *retainer
 	compiler chan func() // runs compilations, see compile
+	depth    depthGuard
 	stdout   io.Writer
 	stderr   *stderrFilter
 	binPkgs  map[string]map[string]reflect.Value // import path → members
@@ -119,6 +123,10 @@ func New(opts Options) (*Session, error) {
 		Unrestricted: true,
 	})
 	s.ret = newRetainer(s.in)
+	s.depth.max = int64(opts.MaxCallDepth)
+	if s.depth.max <= 0 {
+		s.depth.max = MaxCallDepth
+	}
 	s.compiler = make(chan func())
 	go func() {
 		for job := range s.compiler {
@@ -152,6 +160,8 @@ func New(opts Options) (*Session, error) {
 	hooks := interp.Exports{
 		rtPath + "/rt": {
 			"GoPanic": reflect.ValueOf(s.goPanic),
+			"Enter":   reflect.ValueOf(s.depth.enter),
+			"Leave":   reflect.ValueOf(s.depth.leave),
 			"Clear":   reflect.ValueOf(clearValue),
 		},
 		"os/os": {"Exit": reflect.ValueOf(func(code int) { panic(exitSignal{code}) })},
@@ -239,6 +249,9 @@ func (s *Session) Execute(ctx context.Context, code string) (Result, error) {
 	if err := s.autoImport(ctx, chunks); err != nil {
 		return Result{}, err
 	}
+	if s.depth.tripped.Swap(false) {
+		fmt.Fprintf(s.stderr.w, "note: a goroutine started by an earlier cell was stopped: %s\n", s.depth.message())
+	}
 	var res Result
 	for idx := range chunks {
 		c := &chunks[idx]
@@ -252,6 +265,14 @@ func (s *Session) Execute(ctx context.Context, code string) (Result, error) {
 		}
 		s.stderr.startCell()
 		v, err := s.eval(ctx, src, slotsReusable(c))
+		if s.depth.tripped.Swap(false) {
+			// The statement, or a goroutine it started, went past
+			// MaxCallDepth and was ended (depthGuard.enter).
+			first, _, _ := strings.Cut(strings.TrimSpace(c.Text), "\n")
+			msg := s.depth.message()
+			return Result{}, &Error{Name: "RecursionError", Value: msg,
+				Traceback: []string{"RecursionError: " + msg, fmt.Sprintf("  at line %d: %s", c.Line, first)}}
+		}
 		if err != nil {
 			return Result{}, s.convertError(err, code, prefixLen, c)
 		}

@@ -1,5 +1,6 @@
 """Hostile-cell suite: cells that panic in every way, exit, loop forever,
-flood output, fail to parse or hit yaegi v0.16.1 crashers. After each the
+flood output, fail to parse, hit yaegi v0.16.1 crashers or recurse without
+end. After each the
 kernel must answer, and at the end 1+1 must still be 2."""
 
 import sys
@@ -47,6 +48,11 @@ CELLS = [
     ("var bad int = \"s\"", "CompileError", None),
     ("x := 1\ny := x +", "SyntaxError", None),
     ("import \"runtime\"\nruntime.Goexit()", None, None),
+    # Unbounded recursion: Go's stack overflow is fatal; the depth guard
+    # turns it into an error (direct, mutual, through a closure variable).
+    ("func down(n int) int { return down(n+1) + 1 }\ndown(0)", "RecursionError", None),
+    ("func ping(n int) int { return pong(n) }\nfunc pong(n int) int { return ping(n + 1) }\nping(0)", "RecursionError", None),
+    ("var walk func(int) int\nwalk = func(n int) int { return walk(n+1) }\nwalk(0)", "RecursionError", None),
 ]
 
 
