@@ -3,7 +3,6 @@ package sim
 import (
 	"fmt"
 	"math"
-	"sort"
 )
 
 // RateStep is one piece of a playback-rate schedule: from At seconds on the
@@ -63,9 +62,21 @@ func newServiceCurve(s0 float64, steps []RateStep) *serviceCurve {
 	return sc
 }
 
+// seg returns the index of the step in force at t: the last step starting
+// at or before t, or the first. (A hand-written search: sort.Search's
+// closure cost a few percent of the live generator, which asks three times
+// per buffer map.)
 func (sc *serviceCurve) seg(t int64) int {
-	k := sort.Search(len(sc.at), func(i int) bool { return sc.at[i] > t }) - 1
-	return max(k, 0)
+	lo, hi := 0, len(sc.at) // the answer's successor lies in [lo, hi]
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if sc.at[m] > t {
+			hi = m
+		} else {
+			lo = m + 1
+		}
+	}
+	return max(lo-1, 0)
 }
 
 // S returns s(t) (real-valued; floor(S) is the newest chunk ID).
