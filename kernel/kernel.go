@@ -18,6 +18,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -129,6 +131,12 @@ func Run(connFile string, opts Options) error {
 	if !opts.CaptureFDs {
 		cellOut, cellErr = streamWriter{k, "stdout"}, streamWriter{k, "stderr"}
 	}
+	memLimit := memoryLimit(k.log)
+	if memLimit > 0 {
+		// The collector works harder as the process nears the limit, so
+		// that only memory the cells really hold trips the watchdog.
+		debug.SetMemoryLimit(memLimit)
+	}
 	// The interpreter starts in the background (≈0.1 s cold): kernel_info,
 	// history and comm_info are answered meanwhile, and requests that need
 	// the session wait for it.
@@ -137,8 +145,9 @@ func Run(connFile string, opts Options) error {
 		defer close(k.sessReady)
 		k.sess, k.sessErr = session.New(session.Options{
 			Stdout: cellOut, Stderr: cellErr, Stdin: &stdinReader{k: k},
-			Symbols: []interp.Exports{withAliases(symbols.Symbols)},
-			Imports: []string{`import "github.com/peerscope/peerscope/kernel/display"`},
+			Symbols:     []interp.Exports{withAliases(symbols.Symbols)},
+			Imports:     []string{`import "github.com/peerscope/peerscope/kernel/display"`},
+			MemoryLimit: memLimit,
 		})
 		if k.sessErr != nil {
 			k.log.Printf("starting the interpreter: %v", k.sessErr)
@@ -165,6 +174,23 @@ func Run(connFile string, opts Options) error {
 	// Let the shutdown reply leave before the sockets close.
 	time.Sleep(50 * time.Millisecond)
 	return nil
+}
+
+// memoryLimit is the memory past which a cell that keeps allocating is
+// stopped: $PEERSCOPE_MEMORY_LIMIT_MB if set (0 turns the watchdog off),
+// else session.DefaultMemoryLimit. Negative means none.
+func memoryLimit(logger *log.Logger) int64 {
+	if v := os.Getenv("PEERSCOPE_MEMORY_LIMIT_MB"); v != "" {
+		mb, err := strconv.ParseInt(v, 10, 64)
+		if err == nil && mb >= 0 {
+			if mb == 0 {
+				return -1
+			}
+			return mb << 20
+		}
+		logger.Printf("PEERSCOPE_MEMORY_LIMIT_MB=%q is not a number of MiB; using the default limit", v)
+	}
+	return session.DefaultMemoryLimit()
 }
 
 // withAliases adds short import paths for the workbench's own packages:

@@ -5,12 +5,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/png"
+	"io"
+	"log"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/peerscope/peerscope/kernel/session"
 )
 
 func TestInstallWritesSpecAndLogos(t *testing.T) {
@@ -141,5 +145,15 @@ func TestCaptureFlushAndLimit(t *testing.T) {
 	c.EndCell()
 	if got := out.String(); !strings.HasPrefix(got, "héllo wörld0123\n[peerscope: 6 more bytes of stdout were dropped") {
 		t.Errorf("limit: %q", got)
+	}
+}
+
+func TestMemoryLimitFromEnvironment(t *testing.T) {
+	logger := log.New(io.Discard, "", 0)
+	for v, want := range map[string]int64{"1024": 1 << 30, "0": -1, "lots": session.DefaultMemoryLimit(), "": session.DefaultMemoryLimit()} {
+		t.Setenv("PEERSCOPE_MEMORY_LIMIT_MB", v)
+		if got := memoryLimit(logger); got != want {
+			t.Errorf("PEERSCOPE_MEMORY_LIMIT_MB=%q: limit %d, want %d", v, got, want)
+		}
 	}
 }

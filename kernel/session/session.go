@@ -44,6 +44,10 @@ type Options struct {
 	// MaxCallDepth bounds the nesting of calls of recursive functions
 	// (0: the package's MaxCallDepth).
 	MaxCallDepth int
+	// MemoryLimit is the process memory (bytes) past which a running cell
+	// that keeps allocating is stopped with a MemoryError (0:
+	// DefaultMemoryLimit; negative: no limit).
+	MemoryLimit int64
 }
 
 // Error is a failed cell, in the shape of a Jupyter error reply: a name (the
@@ -82,8 +86,10 @@ type Session struct {
 	mu       sync.Mutex
 	in       *interp.Interpreter
 	ret      *retainer
+	run      *runner
 	compiler chan func() // runs compilations, see compile
 	depth    depthGuard
+	memLimit int64 // see Options.MemoryLimit; 0 when there is none
 	stdout   io.Writer
 	stderr   *stderrFilter
 	binPkgs  map[string]map[string]reflect.Value // import path → members
@@ -123,6 +129,12 @@ func New(opts Options) (*Session, error) {
 		Unrestricted: true,
 	})
 	s.ret = newRetainer(s.in)
+	s.run = newRunner(s.in)
+	s.memLimit = opts.MemoryLimit
+	if s.memLimit == 0 {
+		s.memLimit = DefaultMemoryLimit()
+	}
+	s.memLimit = max(s.memLimit, 0)
 	s.depth.max = int64(opts.MaxCallDepth)
 	if s.depth.max <= 0 {
 		s.depth.max = MaxCallDepth
@@ -234,6 +246,20 @@ func (s *Session) Globals() (g map[string]reflect.Value) {
 func (s *Session) Execute(ctx context.Context, code string) (Result, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.run.wait(ctx, func() { fmt.Fprint(s.stderr.w, waitNote) }); err != nil {
+		return Result{}, interrupted()
+	}
+	ctx, watch, cancel := watchMemory(ctx, s.memLimit)
+	defer cancel()
+	res, err := s.execute(ctx, code)
+	if watch.finish() {
+		return Result{}, memoryError(watch.used, s.memLimit)
+	}
+	return res, err
+}
+
+// execute runs one cell for Execute.
+func (s *Session) execute(ctx context.Context, code string) (Result, error) {
 	chunks, err := Split(code)
 	if err != nil {
 		var se *SyntaxError
@@ -456,7 +482,7 @@ func (s *Session) eval(ctx context.Context, src string, reuseSlots bool) (v refl
 	if err != nil {
 		return reflect.Value{}, err
 	}
-	return s.in.ExecuteWithContext(ctx, prog)
+	return s.run.execute(ctx, prog)
 }
 
 // compile compiles src on the session's compiler goroutine. yaegi's
@@ -490,6 +516,11 @@ func (s *Session) compile(ctx context.Context, src string) (prog *interp.Program
 	}
 }
 
+func interrupted() *Error {
+	return &Error{Name: "Interrupted", Value: "the cell was interrupted",
+		Traceback: []string{"Interrupted: the cell was interrupted; the session is still usable"}}
+}
+
 var posRE = regexp.MustCompile(`^(?:[^\s:]*:)?(\d+):(\d+): (.*)$`)
 
 // convertError classifies an evaluation failure.
@@ -497,8 +528,7 @@ func (s *Session) convertError(err error, code string, prefixLen int, c *Chunk) 
 	var p interp.Panic
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return &Error{Name: "Interrupted", Value: "the cell was interrupted",
-			Traceback: []string{"Interrupted: the cell was interrupted; the session is still usable"}}
+		return interrupted()
 	case errors.As(err, &p):
 		frames := s.stderr.panicLines()
 		if ex, ok := p.Value.(exitSignal); ok {

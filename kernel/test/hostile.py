@@ -53,6 +53,10 @@ CELLS = [
     ("func down(n int) int { return down(n+1) + 1 }\ndown(0)", "RecursionError", None),
     ("func ping(n int) int { return pong(n) }\nfunc pong(n int) int { return ping(n + 1) }\nping(0)", "RecursionError", None),
     ("var walk func(int) int\nwalk = func(n int) int { return walk(n+1) }\nwalk(0)", "RecursionError", None),
+    # Runaway allocation: the memory watchdog stops the cell (run.sh sets a
+    # 1 GiB limit); the next cell frees what it held.
+    ("var hog [][]byte\nfor { hog = append(hog, make([]byte, 1<<20)) }", "MemoryError", None),
+    ("hog = nil", None, None),
 ]
 
 

@@ -27,7 +27,8 @@ step() {
 	if "$@"; then echo "-- $name: ok"; else echo "-- $name: FAILED"; fail=1; fi
 }
 step "jupyter_kernel_test" $PY -m unittest -v "$here/test_kernel.py"
-step "hostile cells" $PY "$here/hostile.py"
+# A low memory limit, so that the runaway-allocation cell stops early.
+step "hostile cells" env PEERSCOPE_MEMORY_LIMIT_MB=1024 $PY "$here/hostile.py"
 step "protocol extras (stdin, interrupt message, comms, stop_on_error, ipc)" $PY "$here/protocol_extras.py"
 step "nbconvert --execute" sh -c "cp '$here/kernel_test.ipynb' '$tmp/nb.ipynb' && jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=120 --output '$tmp/nb-out.ipynb' '$tmp/nb.ipynb' && $PY '$here/check_notebook.py' '$tmp/nb-out.ipynb'"
 step "jupyter console under tmux" sh "$here/console.sh" "$tmp"
