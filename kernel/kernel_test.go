@@ -139,6 +139,12 @@ func TestCaptureFlushAndLimit(t *testing.T) {
 	if got := out.String(); got != "héllo wörld" {
 		t.Fatalf("after Flush: %q", got)
 	}
+	// Nothing written since: the flush needs no marker.
+	seq := c.seq
+	c.Flush(time.Second)
+	if c.seq != seq {
+		t.Error("an idle capture sent a flush marker")
+	}
 	c.EndCell()
 	c.limit = 4
 	w.WriteString("0123456789")

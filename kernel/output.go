@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // capture redirects one of the process's file descriptors (1 or 2) into a
@@ -31,6 +32,13 @@ type capture struct {
 	limit   int // bytes per cell before truncation
 	sent    int
 	dropped int
+
+	// readMu is held by the reader from each read of the pipe until what
+	// it read is emitted, and held holds what it keeps back (a partial
+	// marker or rune): with the pipe empty, held empty and readMu free,
+	// everything written so far has been emitted (see idle).
+	readMu sync.Mutex
+	held   int
 }
 
 const markerPrefix = "\x00\x01peerscope-flush-"
@@ -63,18 +71,61 @@ func redirect(fd int, file *os.File, name string, emit func(string, string)) (*c
 }
 
 func (c *capture) read() {
+	rc, err := c.r.SyscallConn()
+	if err != nil {
+		return
+	}
 	buf := make([]byte, 64<<10)
 	var pending []byte
 	for {
-		n, err := c.r.Read(buf)
-		if n > 0 {
-			pending = append(pending, buf[:n]...)
-			pending = c.process(pending)
-		}
+		// The read happens inside the poller's callback, under readMu,
+		// which stays held until the bytes are emitted.
+		var n int
+		var rerr error
+		err := rc.Read(func(fd uintptr) bool {
+			c.readMu.Lock()
+			n, rerr = syscall.Read(int(fd), buf)
+			if rerr == syscall.EAGAIN || rerr == syscall.EINTR {
+				c.readMu.Unlock()
+				return false
+			}
+			return true
+		})
 		if err != nil {
 			return
 		}
+		if n > 0 {
+			pending = c.process(append(pending, buf[:n]...))
+			c.held = len(pending)
+		}
+		c.readMu.Unlock()
+		if rerr != nil || n == 0 {
+			return
+		}
 	}
+}
+
+// idle reports whether everything written to the pipe so far has been
+// emitted: nothing waits in the pipe, nothing is held back and no read is
+// being processed.
+func (c *capture) idle() bool {
+	rc, err := c.r.SyscallConn()
+	if err != nil {
+		return false
+	}
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
+	if c.held > 0 {
+		return false
+	}
+	unread := -1
+	rc.Control(func(fd uintptr) {
+		var n int32
+		if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, fd, syscall.TIOCINQ, uintptr(unsafe.Pointer(&n))); e == 0 {
+			unread = int(n)
+		}
+	})
+	return unread == 0
 }
 
 // process emits text up to each marker, releases the marker's waiter and
@@ -150,8 +201,13 @@ func (c *capture) release(seq uint64) {
 }
 
 // Flush waits (at most timeout) until everything written so far has been
-// emitted.
+// emitted. When nothing is pending (most cells print nothing) it returns at
+// once; otherwise it sends a marker through the pipe and waits for the
+// reader to reach it.
 func (c *capture) Flush(timeout time.Duration) {
+	if c.idle() {
+		return
+	}
 	c.mu.Lock()
 	c.seq++
 	seq := c.seq
