@@ -109,6 +109,17 @@ func typeNameCode(sys wire.System, t wire.Type) int32 {
 	return nameCode(name)
 }
 
+// typeNameCodes holds typeNameCode of every type the spec defines, by key.
+var typeNameCodes = func() map[typeKey]int32 {
+	m := map[typeKey]int32{}
+	for _, sys := range []wire.System{wire.SystemPPL, wire.SystemPPS} {
+		for _, t := range wire.Types(sys) {
+			m[newTypeKey(sys, t, true)] = typeNameCode(sys, t)
+		}
+	}
+	return m
+}()
+
 // timeUs converts nanoseconds to microseconds rounding towards minus
 // infinity, so that times before 1970 still truncate to the earlier tick.
 func timeUs(ns int64) arrow.Timestamp {

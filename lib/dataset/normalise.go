@@ -57,11 +57,22 @@ type normaliser struct {
 	building  bool
 }
 
-type typeKey struct {
-	sys wire.System
-	t   wire.Type
-	ok  bool // the header was read, so the type is meaningful
+// typeKey is a frame's system and type code, and whether its header was
+// read (so that the type is meaningful), packed into one word: the type
+// histogram's map hashes it like an integer.
+type typeKey uint32
+
+func newTypeKey(sys wire.System, t wire.Type, ok bool) typeKey {
+	k := typeKey(sys)<<17 | typeKey(t)<<1
+	if ok {
+		k |= 1
+	}
+	return k
 }
+
+func (k typeKey) sys() wire.System { return wire.System(k >> 17) }
+func (k typeKey) t() wire.Type     { return wire.Type(k >> 1) }
+func (k typeKey) ok() bool         { return k&1 != 0 }
 
 // endpoint holds the dictionary codes of one end of a frame: "ip" and
 // "ip:port" (IPv6 in brackets), both codeEmpty when the address is unknown.
@@ -231,7 +242,7 @@ func (n *normaliser) renewDict() error {
 // lastName never matches.
 func (n *normaliser) typeNameCode(k typeKey) int32 {
 	if k != n.lastName {
-		n.lastName, n.lastCode = k, typeNameCode(k.sys, k.t)
+		n.lastName, n.lastCode = k, typeNameCodes[k]
 	}
 	return n.lastCode
 }
@@ -287,7 +298,7 @@ func (n *normaliser) frame(fr *capture.Frame) error {
 
 	if fr.Err != nil {
 		n.systems[wire.SystemUnknown]++
-		n.countType(typeKey{})
+		n.countType(newTypeKey(wire.SystemUnknown, 0, false))
 		f.system, f.mode, f.channel = codeEmpty, codeEmpty, nullCode
 		var errText []byte
 		if !foreignStream(fr.Err) {
@@ -307,7 +318,7 @@ func (n *normaliser) frame(fr *capture.Frame) error {
 	err := d.DecodeFromBytes(fr.Payload)
 	n.systems[d.System]++
 	headerRead := d.Body != nil || d.System == wire.SystemUUS
-	n.countType(typeKey{d.System, d.Type, headerRead && d.System != wire.SystemUUS})
+	n.countType(newTypeKey(d.System, d.Type, headerRead && d.System != wire.SystemUUS))
 	f.system, f.mode = systemCodes[d.System], modeCodes[d.Mode]
 	f.channel = nullCode
 	switch {
@@ -337,7 +348,7 @@ func (n *normaliser) frame(fr *capture.Frame) error {
 	}
 	typeName := codeEmpty
 	if d.Known {
-		typeName = n.typeNameCode(typeKey{d.System, d.Type, true})
+		typeName = n.typeNameCode(newTypeKey(d.System, d.Type, true))
 	}
 	if err := n.msgs.add(f, int32(d.Type), typeName, int32(len(fr.Payload)), errText, raw); err != nil {
 		return err
@@ -494,17 +505,17 @@ func (n *normaliser) summary(st capture.Stats) Summary {
 // traffic no system recognises, and "ppl/?" when the header was cut short.
 func typeLabel(k typeKey) string {
 	switch {
-	case k.sys == wire.SystemUnknown:
+	case k.sys() == wire.SystemUnknown:
 		return "unknown"
-	case k.sys == wire.SystemUUS:
+	case k.sys() == wire.SystemUUS:
 		return "uus"
-	case !k.ok:
-		return k.sys.String() + "/?"
+	case !k.ok():
+		return k.sys().String() + "/?"
 	}
-	if name := wire.TypeName(k.sys, k.t); name != "" {
-		return k.sys.String() + "/" + name
+	if name := wire.TypeName(k.sys(), k.t()); name != "" {
+		return k.sys().String() + "/" + name
 	}
-	return fmt.Sprintf("%s/0x%04x", k.sys, uint16(k.t))
+	return fmt.Sprintf("%s/0x%04x", k.sys(), uint16(k.t()))
 }
 
 // Decode reads every frame of r, normalises it into the six tables and
