@@ -186,8 +186,10 @@ func (r *Reader) handle(rec *record) bool {
 		if ip.Version != 4 {
 			return r.malformed(rec, nil, TransportUnknown, "ipv4", errVersion)
 		}
-		p = packet{src: netip.AddrFrom4([4]byte(ip.SrcIP)), dst: netip.AddrFrom4([4]byte(ip.DstIP)),
-			proto: uint8(ip.Protocol), payload: ip.Payload, truncated: d.fb.truncated}
+		// Field by field: a composite literal is built on the stack and
+		// copied, and reading it back stalls on the stores just made.
+		p.src, p.dst = netip.AddrFrom4([4]byte(ip.SrcIP)), netip.AddrFrom4([4]byte(ip.DstIP))
+		p.proto, p.payload, p.truncated = uint8(ip.Protocol), ip.Payload, d.fb.truncated
 		if ip.Flags&layers.IPv4MoreFragments != 0 || ip.FragOffset != 0 {
 			if p.truncated {
 				return r.malformed(rec, &p, TransportUnknown, "ipv4", fmt.Errorf("fragment: %w", ErrTruncated))
@@ -249,9 +251,10 @@ func (r *Reader) handle(rec *record) bool {
 		if p.truncated || d.fb.truncated {
 			return r.malformed(rec, &p, UDP, "udp", ErrTruncated)
 		}
+		// Field by field, as p above.
 		f := &r.frame
-		*f = Frame{Packet: st.Packets, TimeNs: rec.ts, SrcIP: p.src, DstIP: p.dst,
-			SrcPort: uint16(u.SrcPort), DstPort: uint16(u.DstPort), Transport: UDP, Payload: u.Payload}
+		f.Packet, f.TimeNs, f.SrcIP, f.DstIP = st.Packets, rec.ts, p.src, p.dst
+		f.SrcPort, f.DstPort, f.Transport, f.Payload, f.Err = uint16(u.SrcPort), uint16(u.DstPort), UDP, u.Payload, nil
 		return true
 	case uint8(layers.IPProtocolTCP):
 		if err := d.tcp.DecodeFromBytes(p.payload, &d.fb); err != nil {
