@@ -45,6 +45,7 @@ type normaliser struct {
 	chans     chanCache
 	lastName  typeKey // the type whose name's code is lastCode
 	lastCode  int32
+	bm        bufferMapRow // scratch for the buffer map being added
 	hexBuf    []byte
 	bitsBuf   []byte
 	errBuf    []byte
@@ -168,10 +169,28 @@ func (c *chanCache) reset() {
 	c.code = nullCode
 }
 
-func (c *chanCache) lookup(k chanKey) int32 {
-	if c.code != nullCode && k == c.last {
+// lookupPPL returns the code of a ppl channel. The guid is compared in
+// place: a key built as a value and passed on stalls on reading back the
+// stores just made.
+func (c *chanCache) lookupPPL(id *wire.GUID) int32 {
+	if c.code != nullCode && !c.last.pps && c.last.id == *id {
 		return c.code
 	}
+	return c.find(chanKey{id: *id})
+}
+
+// lookupPPS returns the code of a pps channel number.
+func (c *chanCache) lookupPPS(ch uint32) int32 {
+	if c.code != nullCode && c.last.pps && binary.LittleEndian.Uint32(c.last.id[:]) == ch {
+		return c.code
+	}
+	k := chanKey{pps: true}
+	binary.LittleEndian.PutUint32(k.id[:], ch)
+	return c.find(k)
+}
+
+// find looks a channel up in the map, formatting it when it is new.
+func (c *chanCache) find(k chanKey) int32 {
 	code, ok := c.idx[k]
 	if !ok {
 		d := c.dict
@@ -323,12 +342,9 @@ func (n *normaliser) frame(fr *capture.Frame) error {
 	f.channel = nullCode
 	switch {
 	case d.System == wire.SystemPPL && d.Body != nil:
-		f.channel = n.chans.lookup(chanKey{id: d.Channel})
+		f.channel = n.chans.lookupPPL(&d.Channel)
 	case d.System == wire.SystemPPS && d.Body != nil:
-		var k chanKey
-		k.pps = true
-		binary.LittleEndian.PutUint32(k.id[:], d.PPSChannel)
-		f.channel = n.chans.lookup(k)
+		f.channel = n.chans.lookupPPS(d.PPSChannel)
 	}
 	var errText, raw []byte
 	switch {
@@ -397,15 +413,14 @@ func (n *normaliser) typed(d *wire.Decoder) error {
 			return n.tos.add(f, int64(b.TkOffMin), int64(b.TkOffMax))
 		case wire.BufferMap:
 			b := &d.BufferMap
-			r := bitmapRow(int64(b.Offset), b.Bitmap, int(b.Width))
+			r := n.bitmapRow(int64(b.Offset), b.Bitmap, int(b.Width))
 			r.hasCounters = true
 			r.upTotalKB, r.downTotalKB = int64(b.UpTotalKB), int64(b.DownTotalKB)
 			r.upKbps, r.downKbps = int32(b.UpKbps), int32(b.DownKbps)
-			return n.bms.add(f, &r)
+			return n.bms.add(f, r)
 		case wire.VoDBitfield:
 			b := &d.VoDBitfield
-			r := bitmapRow(int64(b.Offset), b.Bitmap, int(b.Width))
-			return n.bms.add(f, &r)
+			return n.bms.add(f, n.bitmapRow(int64(b.Offset), b.Bitmap, int(b.Width)))
 		case wire.ChunkReq:
 			b := &d.ChunkReq
 			return n.crs.add(f, int64(b.ChunkID), int32(b.Piece), int32(b.Count))
@@ -421,9 +436,9 @@ func (n *normaliser) typed(d *wire.Decoder) error {
 			b := &d.PPSBufferMap
 			nchunks, sub := int(b.NChunks), int(b.Sub)
 			n.bitsBuf = wire.ChunkBits(n.bitsBuf[:0], b.Bitmap, nchunks, sub)
-			r := bitmapRow(int64(b.Start), n.bitsBuf, nchunks)
+			r := n.bitmapRow(int64(b.Start), n.bitsBuf, nchunks)
 			r.hasSub, r.sub, r.fill = true, int32(sub), wire.SubFill(b.Bitmap, nchunks, sub)
-			return n.bms.add(f, &r)
+			return n.bms.add(f, r)
 		case wire.PPSChunkReq:
 			// A pps request names one sub-chunk.
 			b := &d.PPSChunkReq
@@ -452,11 +467,17 @@ func (n *normaliser) flushType() {
 	}
 }
 
-// bitmapRow holds a chunk-level bitmap and its derived values (ones U,
-// scope ξ, playable V, runs, watching index WI; shared/spec/wire-format.md,
-// "Derived quantities"), computed in one pass.
-func bitmapRow(offset int64, bitmap []byte, width int) bufferMapRow {
-	return bufferMapRow{offset: offset, width: int32(width), bitmap: bitmap, stats: wire.Stats(bitmap, width)}
+// bitmapRow fills the normaliser's buffer-map row with a chunk-level bitmap
+// and its derived values (ones U, scope ξ, playable V, runs, watching index
+// WI; shared/spec/wire-format.md, "Derived quantities"), computed in one
+// pass, and no counters or sub-chunks. The row is filled in place, field by
+// field: a row built as a value and copied stalls on reading back the
+// stores just made.
+func (n *normaliser) bitmapRow(offset int64, bitmap []byte, width int) *bufferMapRow {
+	r := &n.bm
+	r.offset, r.width, r.bitmap, r.stats = offset, int32(width), bitmap, wire.Stats(bitmap, width)
+	r.hasCounters, r.hasSub = false, false
+	return r
 }
 
 // peerList appends one row per entry of the decoded peer list; an entry's
