@@ -83,9 +83,10 @@ type endpoint struct{ ip, full int32 }
 // traffic among a bounded set of peers, and formatting an address costs more
 // than finding it again. It is emptied with the dictionary.
 //
-// In front of the map sits a small direct-mapped table indexed by a cheap
-// hash of the address and port: hashing a netip.AddrPort for the map
-// costs more than the rest of a hit.
+// In front of the map sits a small direct-mapped table of IPv4 endpoints,
+// each packed with its port into one word: hashing a netip.AddrPort for the
+// map costs more than the rest of a hit, and the table's 16-byte slots stay
+// in the first-level cache.
 type addrCache struct {
 	recent [1 << addrRecentBits]addrSlot
 	idx    map[netip.AddrPort]endpoint
@@ -93,9 +94,8 @@ type addrCache struct {
 }
 
 type addrSlot struct {
-	ap  netip.AddrPort
+	key uint64 // v4Key of the endpoint; 0 for an empty slot
 	e   endpoint
-	set bool
 }
 
 const addrRecentBits = 10 // the direct-mapped table has 1<<addrRecentBits slots
@@ -110,27 +110,32 @@ func (c *addrCache) reset() {
 	c.idx = make(map[netip.AddrPort]endpoint, 256)
 }
 
+// v4Key packs an IPv4 address and a port; the top bit tells it from an
+// empty slot.
+func v4Key(a [4]byte, port uint16) uint64 {
+	return 1<<63 | uint64(binary.BigEndian.Uint32(a[:]))<<16 | uint64(port)
+}
+
 func (c *addrCache) lookup(ip netip.Addr, port uint16) endpoint {
-	ap := netip.AddrPortFrom(ip, port)
-	var h uint64
-	if ip.Is4() {
-		// As4 stays in a register; As16's array goes through memory, and
-		// reading its halves back stalls.
-		a := ip.As4()
-		h = uint64(binary.LittleEndian.Uint32(a[:]))
-	} else {
-		a := ip.As16()
-		h = binary.LittleEndian.Uint64(a[8:]) ^ binary.LittleEndian.Uint64(a[:8])
+	if !ip.Is4() {
+		return c.find(netip.AddrPortFrom(ip, port))
 	}
-	h = (h ^ uint64(port)<<32) * 0x9e3779b97f4a7c15
-	slot := &c.recent[h>>(64-addrRecentBits)]
-	if slot.ap == ap && slot.set {
+	key := v4Key(ip.As4(), port)
+	slot := &c.recent[(key*0x9e3779b97f4a7c15)>>(64-addrRecentBits)]
+	if slot.key == key {
 		return slot.e
 	}
+	e := c.find(netip.AddrPortFrom(ip, port))
+	slot.key, slot.e = key, e
+	return e
+}
+
+// find looks an endpoint up in the map, formatting it when it is new.
+func (c *addrCache) find(ap netip.AddrPort) endpoint {
 	e, ok := c.idx[ap]
 	if !ok {
 		e = endpoint{codeEmpty, codeEmpty}
-		if ip.IsValid() {
+		if ip := ap.Addr(); ip.IsValid() {
 			d := c.dict
 			d.data = ip.AppendTo(d.data)
 			e.ip = d.commit()
@@ -139,7 +144,6 @@ func (c *addrCache) lookup(ip netip.Addr, port uint16) endpoint {
 		}
 		c.idx[ap] = e
 	}
-	*slot = addrSlot{ap: ap, e: e, set: true}
 	return e
 }
 
