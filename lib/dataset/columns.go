@@ -505,11 +505,14 @@ func (c *coded) writeOut() {
 	}
 	// (The loop works on local slice headers: through the pointers, every
 	// store would make the compiler load them again.)
-	codes, dOffs, data, offs := c.codes, d.offs, c.data, c.offs
+	codes, dOffs, data := c.codes, d.offs, c.data
+	at := len(c.offs)
+	offs := slices.Grow(c.offs, len(codes))[:at+len(codes)]
+	rowOffs := offs[at:]
 	end := int32(len(data))
 	dst, src := unsafe.Pointer(unsafe.SliceData(data)), unsafe.Pointer(unsafe.SliceData(d.data))
 	nulls := 0
-	for _, code := range codes {
+	for i, code := range codes {
 		if code >= 0 {
 			from, to := dOffs[code], dOffs[code+1]
 			copyShort(unsafe.Add(dst, end), unsafe.Add(src, from), to-from)
@@ -517,7 +520,7 @@ func (c *coded) writeOut() {
 		} else {
 			nulls++
 		}
-		offs = append(offs, end)
+		rowOffs[i] = end
 	}
 	c.data, c.offs = data[:end], offs
 	if nulls == 0 {
@@ -544,12 +547,14 @@ const copySlack = 16
 
 // copyShort copies n bytes from src to dst in 16-byte moves, which for the
 // short strings of a dictionary beats a call to memmove. It reads and
-// writes up to copySlack-1 bytes past the n: the caller checks that both
+// writes up to copySlack bytes past the n: the caller checks that both
 // blocks extend that far (the dictionary keeps the slack after its last
 // entry; what spills into dst is overwritten by the next string or lies
 // past the column's data).
 func copyShort(dst, src unsafe.Pointer, n int32) {
-	for k := int32(0); k < n; k += copySlack {
+	// Most entries (addresses, names) fit the first move, made whatever n.
+	*(*[copySlack]byte)(dst) = *(*[copySlack]byte)(src)
+	for k := int32(copySlack); k < n; k += copySlack {
 		*(*[copySlack]byte)(unsafe.Add(dst, k)) = *(*[copySlack]byte)(unsafe.Add(src, k))
 	}
 }
