@@ -87,6 +87,7 @@ type Session struct {
 	in       *interp.Interpreter
 	ret      *retainer
 	run      *runner
+	cache    *programCache
 	compiler chan func() // runs compilations, see compile
 	depth    depthGuard
 	memLimit int64 // see Options.MemoryLimit; 0 when there is none
@@ -130,6 +131,7 @@ func New(opts Options) (*Session, error) {
 	})
 	s.ret = newRetainer(s.in)
 	s.run = newRunner(s.in)
+	s.cache = newProgramCache(s.in.FileSet())
 	s.memLimit = opts.MemoryLimit
 	if s.memLimit == 0 {
 		s.memLimit = DefaultMemoryLimit()
@@ -441,12 +443,26 @@ func (s *Session) autoImport(ctx context.Context, chunks []Chunk) error {
 }
 
 // eval runs src, turning any panic that escapes yaegi into an error.
-// reuseSlots says the global frame slots src takes are dead after it
-// (slotsReusable): they are released unless the evaluation was interrupted,
-// since an interrupted compiled call may still be writing to them.
-func (s *Session) eval(ctx context.Context, src string, reuseSlots bool) (v reflect.Value, err error) {
+// cacheable says src declares nothing and makes no closure
+// (slotsReusable): the global frame slots it takes are dead after it, so
+// they are released unless the evaluation was interrupted (an interrupted
+// compiled call may still be writing to them), and its compiled program
+// may be kept for its next evaluation (programCache).
+func (s *Session) eval(ctx context.Context, src string, cacheable bool) (v reflect.Value, err error) {
 	defer s.ret.afterEval()
-	if reuseSlots {
+	defer func() {
+		if r := recover(); r != nil {
+			err = interp.Panic{Value: r}
+		}
+	}()
+	if !cacheable {
+		s.cache.reset()
+	} else if p := s.cache.progs[src]; p != nil {
+		v, err := s.run.execute(ctx, p.prog)
+		return detach(v), err
+	}
+	keep := cacheable && s.cache.wants(src)
+	if cacheable && !keep {
 		n := s.ret.slots()
 		defer func() {
 			if ctx.Err() == nil {
@@ -454,35 +470,38 @@ func (s *Session) eval(ctx context.Context, src string, reuseSlots bool) (v refl
 			}
 		}()
 	}
-	if fset := s.in.FileSet(); fset != nil && !strings.Contains(src, "func") {
-		// yaegi adds every evaluated source to its FileSet and never
-		// removes it (≈1 KB per cell). Positions of a source that defines
-		// no function are only needed while it runs, so it is dropped
-		// afterwards; sources with functions keep theirs for later panics.
-		base := fset.Base()
+	fset := s.in.FileSet()
+	base := fset.Base()
+	prog, err := s.compile(ctx, src)
+	// yaegi adds every evaluated source to its FileSet and never removes
+	// it (≈1 KB per cell). Positions of a source that defines no function
+	// are only needed while it runs (or while its program is cached), so
+	// it is dropped afterwards; sources with functions keep theirs for
+	// later panics.
+	var added []*token.File
+	fset.Iterate(func(f *token.File) bool {
+		if f.Base() >= base {
+			added = append(added, f)
+		}
+		return true
+	})
+	if err == nil && keep {
+		s.cache.progs[src] = &cachedProgram{prog: prog, files: added}
+	} else if !strings.Contains(src, "func") {
 		defer func() {
-			var added []*token.File
-			fset.Iterate(func(f *token.File) bool {
-				if f.Base() >= base {
-					added = append(added, f)
-				}
-				return true
-			})
 			for _, f := range added {
 				fset.RemoveFile(f)
 			}
 		}()
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = interp.Panic{Value: r}
-		}
-	}()
-	prog, err := s.compile(ctx, src)
 	if err != nil {
 		return reflect.Value{}, err
 	}
-	return s.run.execute(ctx, prog)
+	v, err = s.run.execute(ctx, prog)
+	if keep {
+		v = detach(v)
+	}
+	return v, err
 }
 
 // compile compiles src on the session's compiler goroutine. yaegi's
