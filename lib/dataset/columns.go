@@ -510,6 +510,28 @@ func (c *coded) writeOut() {
 	offs := slices.Grow(c.offs, len(codes))[:at+len(codes)]
 	rowOffs := offs[at:]
 	end := int32(len(data))
+	if same(codes) && codes[0] >= 0 {
+		// One string in every row of the chunk (a capture's system, mode
+		// or channel): copy it once, double the copy, count the offsets.
+		from, to := dOffs[codes[0]], dOffs[codes[0]+1]
+		n := to - from
+		data = data[:int(end)+len(codes)*int(n)]
+		run := data[end:]
+		if n > 0 {
+			copy(run, d.data[from:to])
+			for k := int(n); k < len(run); k *= 2 {
+				copy(run[k:], run[:k])
+			}
+		}
+		for i := range rowOffs {
+			end += n
+			rowOffs[i] = end
+		}
+		c.data, c.offs = data, offs
+		c.valid.addValidRun(len(codes))
+		c.codes = codes[:0]
+		return
+	}
 	dst, src := unsafe.Pointer(unsafe.SliceData(data)), unsafe.Pointer(unsafe.SliceData(d.data))
 	nulls := 0
 	for i, code := range codes {
@@ -535,6 +557,19 @@ func (c *coded) writeOut() {
 		}
 	}
 	c.codes = codes[:0]
+}
+
+// same reports whether codes holds at least one code, all equal.
+func same(codes []int32) bool {
+	if len(codes) == 0 {
+		return false
+	}
+	for _, code := range codes[1:] {
+		if code != codes[0] {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *coded) array(dt arrow.DataType) arrow.Array {
