@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/bitutil"
 )
 
@@ -70,6 +71,52 @@ func TestValidity(t *testing.T) {
 				}
 			}
 			buf.Release()
+		}
+	}
+}
+
+// A coded column hands over exactly the strings and nulls of its codes,
+// whether a chunk mixes them, repeats one, or is empty strings only, and
+// across chunk and batch boundaries.
+func TestCoded(t *testing.T) {
+	d := newStrDict()
+	words := []int32{codeEmpty, codeUDP, d.add([]byte("10.0.0.1:4004")), d.add([]byte("6c697665636830310000000000000001")),
+		d.add([]byte("[2001:db8::1234:5678:9abc:def0]:65535"))}
+	withNull := append(words[:len(words):len(words)], nullCode)
+	rng := rand.New(rand.NewPCG(5, 6))
+	patterns := map[string]func(i int) int32{
+		"one string":      func(int) int32 { return words[3] },
+		"empty strings":   func(int) int32 { return codeEmpty },
+		"nulls":           func(int) int32 { return nullCode },
+		"mixed":           func(int) int32 { return words[rng.IntN(len(words))] },
+		"mixed and nulls": func(int) int32 { return withNull[rng.IntN(len(withNull))] },
+		"runs":            func(i int) int32 { return words[i/(codedChunk+7)%len(words)] },
+	}
+	for name, code := range patterns {
+		c := newCoded(d)
+		for _, rows := range []int{1, codedChunk, 3*codedChunk + 5} {
+			c.reserve(rows)
+			want := make([]int32, rows)
+			for i := range want {
+				want[i] = code(i)
+				c.add(want[i])
+			}
+			a := c.array(str).(*array.String)
+			if a.Len() != rows {
+				t.Fatalf("%s: %d rows, want %d", name, a.Len(), rows)
+			}
+			for i, w := range want {
+				if w == nullCode {
+					if !a.IsNull(i) {
+						t.Fatalf("%s, %d rows: row %d is %q, want null", name, rows, i, a.Value(i))
+					}
+					continue
+				}
+				if text := string(d.data[d.offs[w]:d.offs[w+1]]); a.IsNull(i) || a.Value(i) != text {
+					t.Fatalf("%s, %d rows: row %d is %q (null %v), want %q", name, rows, i, a.Value(i), a.IsNull(i), text)
+				}
+			}
+			a.Release()
 		}
 	}
 }
