@@ -1,6 +1,7 @@
 package session
 
 import (
+	"fmt"
 	"go/ast"
 	"go/token"
 	"reflect"
@@ -156,4 +157,131 @@ func slotsReusable(c *Chunk) bool {
 		return ok
 	})
 	return ok
+}
+
+// symbol returns the symbol of package main's name as a settable struct
+// value, or an invalid Value.
+func (r *retainer) symbol(name string) reflect.Value {
+	if !r.ok {
+		return reflect.Value{}
+	}
+	main := r.scopes.MapIndex(reflect.ValueOf("main"))
+	if !main.IsValid() || main.IsNil() {
+		return reflect.Value{}
+	}
+	syms := settable(main.Elem(), "sym")
+	if syms.Kind() != reflect.Map {
+		return reflect.Value{}
+	}
+	sym := syms.MapIndex(reflect.ValueOf(name))
+	if !sym.IsValid() || sym.Kind() != reflect.Pointer || sym.IsNil() {
+		return reflect.Value{}
+	}
+	return reflect.NewAt(sym.Elem().Type(), unsafe.Pointer(sym.Pointer())).Elem()
+}
+
+// globalVar returns the frame slot and its type of package main's variable
+// name, or -1.
+func (r *retainer) globalVar(name string) (int, reflect.Type) {
+	sym := r.symbol(name)
+	if !sym.IsValid() {
+		return -1, nil
+	}
+	index, kind, global := settable(sym, "index"), settable(sym, "kind"), settable(sym, "global")
+	if index.Kind() != reflect.Int || !kind.IsValid() || global.Kind() != reflect.Bool || !global.Bool() ||
+		fmt.Sprint(kind.Interface()) != "varSym" {
+		return -1, nil
+	}
+	i := int(index.Int())
+	types := settable(r.universe.Elem(), "types")
+	if i < 0 || i >= types.Len() {
+		return -1, nil
+	}
+	t, _ := types.Index(i).Interface().(reflect.Type)
+	return i, t
+}
+
+// redefinition prepares for a statement chunk that only redefines
+// existing globals with := (`v := f(v)` re-run, or a cell loading a
+// dataset again). yaegi gives each such definition a new global slot for
+// good and leaves the old value in the old one. When the new value has the
+// same type, the variable goes back to its old slot holding the new value
+// and every slot the statement took is released: the frame does not grow
+// and the old value can be collected. Functions compiled earlier read the
+// variable through its old slot, so they now see the new value, as the
+// variable would in Go (before, they kept the old one). It returns what
+// to call after the chunk ran to its end, or nil when the chunk is not
+// such a redefinition.
+func (r *retainer) redefinition(c *Chunk) func() {
+	if !r.ok || c.Kind != Stmts {
+		return nil
+	}
+	body := c.File.Decls[len(c.File.Decls)-1].(*ast.FuncDecl).Body
+	if len(body.List) != 1 {
+		return nil
+	}
+	as, ok := body.List[0].(*ast.AssignStmt)
+	if !ok || as.Tok != token.DEFINE {
+		return nil
+	}
+	clean := true
+	ast.Inspect(as, func(n ast.Node) bool {
+		switch n.(type) {
+		case *ast.FuncLit, *ast.GoStmt, *ast.DeferStmt, *ast.DeclStmt, *ast.LabeledStmt:
+			clean = false
+		}
+		return clean
+	})
+	if !clean {
+		return nil
+	}
+	type old struct {
+		name  string
+		index int
+		typ   reflect.Type
+	}
+	var olds []old
+	for _, l := range as.Lhs {
+		id, ok := l.(*ast.Ident)
+		if !ok {
+			return nil
+		}
+		if id.Name == "_" {
+			continue
+		}
+		i, t := r.globalVar(id.Name)
+		if i < 0 {
+			return nil
+		}
+		olds = append(olds, old{id.Name, i, t})
+	}
+	if len(olds) == 0 {
+		return nil
+	}
+	n := r.slots()
+	return func() {
+		news := make([]int, len(olds))
+		for k, o := range olds {
+			i, t := r.globalVar(o.name)
+			if i < n || t != o.typ {
+				return
+			}
+			news[k] = i
+		}
+		data := settable(r.frame.Elem(), "data")
+		mu := settable(r.frame.Elem(), "mutex").Addr().Interface().(*sync.RWMutex)
+		mu.Lock()
+		for k := range olds {
+			if news[k] >= data.Len() {
+				mu.Unlock()
+				return
+			}
+		}
+		for k, o := range olds {
+			data.Index(o.index).Set(data.Index(news[k]))
+			settable(r.symbol(o.name), "index").SetInt(int64(o.index))
+		}
+		mu.Unlock()
+		r.release(n)
+	}
 }

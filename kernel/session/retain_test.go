@@ -129,9 +129,7 @@ func heapAfter(t *testing.T, s *Session, from, to int, cell func(int) string) ui
 }
 
 // The session's live heap stays flat over thousands of cells: repeated,
-// distinct expression cells and distinct cells that redefine a global
-// (which keeps one new global slot each: yaegi gives every top-level :=
-// a fresh slot that functions compiled earlier may still read).
+// distinct expression cells and distinct cells that redefine a global.
 func TestMemoryFlat(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs 12,000 cells")
@@ -143,7 +141,7 @@ func TestMemoryFlat(t *testing.T) {
 	}{
 		{"same cell", func(int) string { return "x * 2 + 1" }, 16},
 		{"distinct expressions", func(i int) string { return fmt.Sprintf("x * %d", i) }, 16},
-		{"distinct x := i", func(i int) string { return fmt.Sprintf("v := %d\nv * 2", i) }, 160},
+		{"distinct x := i", func(i int) string { return fmt.Sprintf("v := %d\nv * 2", i) }, 16},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -157,5 +155,34 @@ func TestMemoryFlat(t *testing.T) {
 				t.Errorf("live heap grew by %d B over 3,000 cells (limit %d B/cell)", grow, c.perCellB)
 			}
 		})
+	}
+}
+
+// Redefining a global with := and a value of the same type reuses its
+// slot: the frame does not grow, functions declared earlier see the new
+// value, and a pointer taken to the old variable keeps the old value. A
+// value of another type gets a new variable; earlier functions keep the
+// old one.
+func TestRedefinitionReusesSlot(t *testing.T) {
+	s, _, _ := newSession(t)
+	value(t, s, "data := []int{1, 2, 3}\nfunc total() int { s := 0; for _, v := range data { s += v }; return s }\np := &data")
+	before := s.ret.slots()
+	for i := 0; i < 50; i++ {
+		value(t, s, fmt.Sprintf("data := []int{%d, 10}", i))
+	}
+	if after := s.ret.slots(); after != before {
+		t.Errorf("global frame grew from %d to %d slots over 50 redefinitions", before, after)
+	}
+	if got := value(t, s, "total()"); got != "59" {
+		t.Errorf("total() = %s after data := []int{49, 10}, want 59", got)
+	}
+	if got := value(t, s, "len(*p)"); got != "3" {
+		t.Errorf("len(*p) = %s, want 3 (the old variable)", got)
+	}
+	if got := value(t, s, "data := \"text\"\ndata + \"!\""); got != "text!" {
+		t.Errorf("data as a string: %s", got)
+	}
+	if got := value(t, s, "total()"); got != "59" {
+		t.Errorf("total() = %s after data became a string, want 59 (the old variable)", got)
 	}
 }

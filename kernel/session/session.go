@@ -292,7 +292,11 @@ func (s *Session) execute(ctx context.Context, code string) (Result, error) {
 			prefixLen = len(stmtPrefix)
 		}
 		s.stderr.startCell()
+		rebind := s.ret.redefinition(c)
 		v, err := s.eval(ctx, src, slotsReusable(c))
+		if err == nil && ctx.Err() == nil && rebind != nil {
+			rebind()
+		}
 		if s.depth.tripped.Swap(false) {
 			// The statement, or a goroutine it started, went past
 			// MaxCallDepth and was ended (depthGuard.enter).
