@@ -191,9 +191,14 @@ func Stats(bitmap []byte, width int) BitmapStats {
 	var carry uint64 // the previous word's last bit
 	for at := 0; at < width; at += 64 {
 		var w uint64
-		if i := at >> 3; i+8 <= len(bitmap) {
+		switch i := at >> 3; {
+		case i+8 <= len(bitmap):
 			w = binary.LittleEndian.Uint64(bitmap[i:])
-		} else {
+		case len(bitmap) >= 8:
+			// A partial last word: load the bitmap's last eight bytes and
+			// drop those before i.
+			w = binary.LittleEndian.Uint64(bitmap[len(bitmap)-8:]) >> (8 * (i + 8 - len(bitmap)))
+		default:
 			for k, b := range bitmap[i:] {
 				w |= uint64(b) << (8 * k)
 			}
