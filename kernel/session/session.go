@@ -2,9 +2,12 @@
 // it cuts cells into declaration and statement chunks (Split), rewrites the
 // constructs yaegi mishandles (rewrite), evaluates the chunks with
 // cancellation, turns every failure — syntax and compile errors, panics at
-// compile or run time, panics in goroutines, os.Exit, interrupts — into an
-// *Error pointing at the cell line, and remembers what cells declared for
-// completion and inspection.
+// compile or run time, panics in goroutines, os.Exit, interrupts, unbounded
+// recursion (depth.go), runaway allocation (memory.go) — into an *Error
+// pointing at the cell line, and remembers what cells declared for
+// completion and inspection. It keeps a long session's memory flat by
+// trimming what yaegi would keep from every evaluation (retain.go) and
+// reuses the compiled programs of repeated statements (cache.go).
 //
 // Behaviour of yaegi that this package works around is documented in
 // ../shared/reference/go-jupyter-kernels.md §3 (verified there locally).
