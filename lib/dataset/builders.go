@@ -176,7 +176,7 @@ func (b *batcher) checkBound() {
 }
 
 // end counts the appended row and emits the batch when it is full, or
-// else makes room for more rows when the columns are full.
+// else, after a table's first row, reserves a whole batch.
 func (b *batcher) end() error {
 	b.rows++
 	b.total++
@@ -184,13 +184,10 @@ func (b *batcher) end() error {
 		return b.flush()
 	}
 	if b.rows >= b.room {
-		b.reserve(min(max(2*b.room, firstRows), b.size))
+		b.reserve(b.size)
 	}
 	return nil
 }
-
-// firstRows is the room a table's columns get with its first row.
-const firstRows = 4 << 10
 
 // reserve makes room for rows rows in every column.
 func (b *batcher) reserve(rows int) {
