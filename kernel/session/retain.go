@@ -132,23 +132,22 @@ func (r *retainer) release(n int) {
 	}
 }
 
-// slotsReusable reports whether the global frame slots a statement chunk
-// takes are dead once it has run, so they can be released: the chunk
-// declares nothing at its top level (a := there, var, const or type
-// defines a global that later cells use) and contains no function literal,
-// go or defer statement (a closure would keep reading its slots through
-// the global frame after the chunk ends) and no label.
-func slotsReusable(c *Chunk) bool {
+// globalDefines returns the names a statement chunk defines as globals of
+// package main. yaegi's global type analysis (interp/gta.go) registers
+// every := it meets outside a nested block as a global with a slot of its
+// own: those at the top of the statement, and those in the init of a for,
+// if or switch, a type switch's guard and a select case's receive (at the
+// top of a cell, `for i := 0; …` leaves a global i). Ranges, case bodies
+// and blocks define locals. ok is false when the chunk holds what keeps
+// slots reachable after it ends: a function literal, go or defer statement
+// (a closure reads its variables through the global frame), a declaration
+// or a label.
+func globalDefines(c *Chunk) (names []string, ok bool) {
 	if c.Kind != Stmts {
-		return false
+		return nil, false
 	}
 	body := c.File.Decls[len(c.File.Decls)-1].(*ast.FuncDecl).Body
-	for _, st := range body.List {
-		if as, ok := st.(*ast.AssignStmt); ok && as.Tok == token.DEFINE {
-			return false
-		}
-	}
-	ok := true
+	ok = true
 	ast.Inspect(body, func(n ast.Node) bool {
 		switch n.(type) {
 		case *ast.FuncLit, *ast.GoStmt, *ast.DeferStmt, *ast.DeclStmt, *ast.LabeledStmt:
@@ -156,7 +155,52 @@ func slotsReusable(c *Chunk) bool {
 		}
 		return ok
 	})
-	return ok
+	if !ok {
+		return nil, false
+	}
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.BlockStmt:
+			return x == body
+		case *ast.CaseClause:
+			// The body's := are locals.
+			return false
+		case *ast.CommClause:
+			if x.Comm != nil {
+				ast.Inspect(x.Comm, func(m ast.Node) bool {
+					if as, def := m.(*ast.AssignStmt); def && as.Tok == token.DEFINE {
+						names = append(names, identNames(as.Lhs)...)
+					}
+					return true
+				})
+			}
+			return false
+		case *ast.AssignStmt:
+			if x.Tok == token.DEFINE {
+				names = append(names, identNames(x.Lhs)...)
+			}
+		}
+		return true
+	})
+	return names, ok
+}
+
+func identNames(es []ast.Expr) []string {
+	var out []string
+	for _, e := range es {
+		if id, ok := e.(*ast.Ident); ok && id.Name != "_" {
+			out = append(out, id.Name)
+		}
+	}
+	return out
+}
+
+// slotsReusable reports whether the global frame slots a statement chunk
+// takes are dead once it has run, so they can be released: it defines no
+// global and nothing in it can reach its slots afterwards (globalDefines).
+func slotsReusable(c *Chunk) bool {
+	names, ok := globalDefines(c)
+	return ok && len(names) == 0
 }
 
 // symbol returns the symbol of package main's name as a settable struct
@@ -201,38 +245,23 @@ func (r *retainer) globalVar(name string) (int, reflect.Type) {
 	return i, t
 }
 
-// redefinition prepares for a statement chunk that only redefines
-// existing globals with := (`v := f(v)` re-run, or a cell loading a
-// dataset again). yaegi gives each such definition a new global slot for
-// good and leaves the old value in the old one. When the new value has the
-// same type, the variable goes back to its old slot holding the new value
-// and every slot the statement took is released: the frame does not grow
-// and the old value can be collected. Functions compiled earlier read the
-// variable through its old slot, so they now see the new value, as the
-// variable would in Go (before, they kept the old one). It returns what
-// to call after the chunk ran to its end, or nil when the chunk is not
-// such a redefinition.
+// redefinition prepares for a statement chunk whose globals (see
+// globalDefines) all exist already: a re-run of `v := f(v)`, of a cell
+// loading a dataset, of `for i := 0; …`. yaegi gives each such definition
+// a new global slot for good and leaves the old value in the old one. When
+// the new values have the same types, the variables go back to their old
+// slots holding the new values and every slot the statement took is
+// released: the frame does not grow and old values can be collected.
+// Functions compiled earlier read a variable through its old slot, so they
+// now see the new value, as they would in Go (before, they kept the old
+// one). It returns what to call after the chunk ran to its end, or nil
+// when the chunk is not such a redefinition.
 func (r *retainer) redefinition(c *Chunk) func() {
-	if !r.ok || c.Kind != Stmts {
+	if !r.ok {
 		return nil
 	}
-	body := c.File.Decls[len(c.File.Decls)-1].(*ast.FuncDecl).Body
-	if len(body.List) != 1 {
-		return nil
-	}
-	as, ok := body.List[0].(*ast.AssignStmt)
-	if !ok || as.Tok != token.DEFINE {
-		return nil
-	}
-	clean := true
-	ast.Inspect(as, func(n ast.Node) bool {
-		switch n.(type) {
-		case *ast.FuncLit, *ast.GoStmt, *ast.DeferStmt, *ast.DeclStmt, *ast.LabeledStmt:
-			clean = false
-		}
-		return clean
-	})
-	if !clean {
+	names, ok := globalDefines(c)
+	if !ok || len(names) == 0 {
 		return nil
 	}
 	type old struct {
@@ -241,22 +270,12 @@ func (r *retainer) redefinition(c *Chunk) func() {
 		typ   reflect.Type
 	}
 	var olds []old
-	for _, l := range as.Lhs {
-		id, ok := l.(*ast.Ident)
-		if !ok {
-			return nil
-		}
-		if id.Name == "_" {
-			continue
-		}
-		i, t := r.globalVar(id.Name)
+	for _, name := range names {
+		i, t := r.globalVar(name)
 		if i < 0 {
 			return nil
 		}
-		olds = append(olds, old{id.Name, i, t})
-	}
-	if len(olds) == 0 {
-		return nil
+		olds = append(olds, old{name, i, t})
 	}
 	n := r.slots()
 	return func() {

@@ -186,3 +186,30 @@ func TestRedefinitionReusesSlot(t *testing.T) {
 		t.Errorf("total() = %s after data became a string, want 59 (the old variable)", got)
 	}
 }
+
+// yaegi makes the := of a top-level for, if or switch init a global: its
+// slot is kept (and reused on the next run), so the globals of the session
+// stay readable.
+func TestInitDefinesStayGlobals(t *testing.T) {
+	s, _, _ := newSession(t)
+	value(t, s, "xs := make([]float64, 10)\nbm := make([]byte, 10)\nfor i := 0; i < len(bm); i += 7 { bm[i] = byte(i) }")
+	before := s.ret.slots()
+	for r := 0; r < 20; r++ {
+		value(t, s, "for i := 0; i < len(bm); i += 7 { bm[i] = byte(i) }")
+		value(t, s, "if k := len(xs); k > 0 { xs[0]++ }")
+	}
+	g := s.Globals()
+	if g == nil || !g["xs"].IsValid() || !g["bm"].IsValid() {
+		t.Fatalf("globals unreadable after top-level loops: %v", g)
+	}
+	if got := value(t, s, "xs[0]"); got != "20" {
+		t.Errorf("xs[0] = %s, want 20", got)
+	}
+	if got := value(t, s, "bm[7]"); got != "7" {
+		t.Errorf("bm[7] = %s, want 7", got)
+	}
+	// One global each for i and k, kept from their first run.
+	if after := s.ret.slots(); after > before+4 {
+		t.Errorf("global frame grew from %d to %d slots over 40 init statements", before, after)
+	}
+}
