@@ -222,6 +222,14 @@ func (b *batcher) flush() error {
 	return err
 }
 
+// close drops the rows not yet emitted and hands the columns' memory on.
+func (b *batcher) close() {
+	for _, c := range b.cols {
+		c.close()
+	}
+	b.rows, b.room = 0, 0
+}
+
 // head holds the three leading columns every table has.
 type head struct {
 	time   fixed[arrow.Timestamp]

@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"math/bits"
 	"slices"
 	"sync"
 	"unsafe"
@@ -41,6 +42,9 @@ type column interface {
 	// a column without storage takes back the memory of an earlier batch
 	// if Arrow has released it.
 	reserve(rows int)
+	// close drops the rows not handed over and passes the column's memory,
+	// now and as Arrow releases it, to the next decode (see pool).
+	close()
 }
 
 // maxSpares bounds the released buffers a column keeps: with a sink that
@@ -53,8 +57,9 @@ const maxSpares = 2
 // Reallocate are not used on these buffers (they are immutable), but must
 // work all the same.
 type spares struct {
-	mu   sync.Mutex
-	free [][]byte // capacity intact, length zero
+	mu     sync.Mutex
+	free   [][]byte // capacity intact, length zero
+	closed bool     // the column is gone: released buffers go to the pool
 }
 
 func (s *spares) Allocate(size int) []byte { return make([]byte, size) }
@@ -73,10 +78,90 @@ func (s *spares) Free(b []byte) {
 		return
 	}
 	s.mu.Lock()
-	if len(s.free) < maxSpares {
+	if !s.closed && len(s.free) < maxSpares {
 		s.free = append(s.free, b[:0])
+		s.mu.Unlock()
+		return
 	}
 	s.mu.Unlock()
+	putPooled(b)
+}
+
+// close passes the spare buffers, and those Arrow releases from now on,
+// to the pool.
+func (s *spares) close() {
+	s.mu.Lock()
+	free := s.free
+	s.free, s.closed = nil, true
+	s.mu.Unlock()
+	for _, b := range free {
+		putPooled(b)
+	}
+}
+
+// release hands a closing column's storage b and its spares to the pool.
+func release(s *spares, b []byte) {
+	putPooled(b)
+	if s != nil {
+		s.close()
+	}
+}
+
+// pool keeps the memory of the columns of decodes that have ended, for the
+// next decode in the process (a session decodes capture after capture):
+// memory already mapped costs neither the page faults of fresh memory (a
+// batch of every table is tens of megabytes, about 15 µs per 4 KiB page
+// on the benchmark's VM) nor the zeroing of reused heap. Buffers are
+// pooled by size class, class k holding capacities in [2^k, 2^(k+1)); a
+// sync.Pool hands what stays unused back to the garbage collector.
+var pool [bits.UintSize]sync.Pool
+
+// minPooled is the smallest buffer worth pooling: smaller ones cost less
+// to allocate than to box for the pool.
+const minPooled = 4 << 10
+
+func putPooled(b []byte) {
+	if cap(b) < minPooled {
+		return
+	}
+	p := new([]byte)
+	*p = b[:0]
+	pool[bits.Len(uint(cap(b)))-1].Put(p)
+}
+
+// takePooled returns a pooled buffer of at least n bytes, or nil. A
+// column asks for the same sizes decode after decode, so the class of n
+// itself comes first (a few of its buffers are looked at; those too small
+// go back), then the two above, whose every buffer is large enough.
+func takePooled(n int) []byte {
+	if n < minPooled {
+		return nil
+	}
+	k := bits.Len(uint(n)) - 1 // 2^k <= n < 2^(k+1)
+	var misfits [2]*[]byte
+	var found []byte
+	for i := range misfits {
+		p, _ := pool[k].Get().(*[]byte)
+		if p == nil {
+			break
+		}
+		if cap(*p) >= n {
+			found = *p
+			break
+		}
+		misfits[i] = p
+	}
+	for _, p := range misfits {
+		if p != nil {
+			pool[k].Put(p)
+		}
+	}
+	for i := k + 1; found == nil && i < len(pool) && i <= k+2; i++ {
+		if p, _ := pool[i].Get().(*[]byte); p != nil {
+			found = *p
+		}
+	}
+	return found
 }
 
 // newSpares returns *p, creating it on first use: a column's zero value
@@ -88,23 +173,24 @@ func newSpares(p **spares) *spares {
 	return *p
 }
 
-// take returns a released buffer of at least n bytes, or nil (also when
-// s is nil: the column never handed a batch over).
+// take returns a released buffer of at least n bytes, the column's own
+// (s is nil when the column never handed a batch over) or else a pooled
+// one, or nil.
 func (s *spares) take(n int) []byte {
-	if s == nil {
-		return nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, b := range s.free {
-		if cap(b) >= n {
-			last := len(s.free) - 1
-			s.free[i], s.free[last] = s.free[last], nil
-			s.free = s.free[:last]
-			return b
+	if s != nil {
+		s.mu.Lock()
+		for i, b := range s.free {
+			if cap(b) >= n {
+				last := len(s.free) - 1
+				s.free[i], s.free[last] = s.free[last], nil
+				s.free = s.free[:last]
+				s.mu.Unlock()
+				return b
+			}
 		}
+		s.mu.Unlock()
 	}
-	return nil
+	return takePooled(n)
 }
 
 // buffer wraps the bytes b (length: the data; capacity: the whole
@@ -254,6 +340,11 @@ func (v *validity) buffer() (*memory.Buffer, int) {
 
 func (v *validity) reserve(rows int) { v.room = rows }
 
+func (v *validity) close() {
+	release(v.mem, v.bits)
+	v.bits, v.n, v.nulls = nil, 0, 0
+}
+
 // zeroBytes is a read-only block of zeros that validity bitmaps of
 // all-null columns share: Arrow never writes into an array's buffers.
 var zeroBytes struct {
@@ -292,6 +383,11 @@ func (c *fixed[T]) finish(dt arrow.DataType, valid *memory.Buffer, nulls int) ar
 
 func (c *fixed[T]) reserve(rows int) { c.v = reserveValues(c.mem, c.v, rows) }
 
+func (c *fixed[T]) close() {
+	release(c.mem, bytesOf(c.v))
+	c.v = nil
+}
+
 // nullFixed accumulates a nullable fixed-width column.
 type nullFixed[T int32 | int64 | float64 | arrow.Timestamp] struct {
 	fixed[T]
@@ -317,6 +413,11 @@ func (c *nullFixed[T]) array(dt arrow.DataType) arrow.Array {
 func (c *nullFixed[T]) reserve(rows int) {
 	c.fixed.reserve(rows)
 	c.valid.reserve(rows)
+}
+
+func (c *nullFixed[T]) close() {
+	c.fixed.close()
+	c.valid.close()
 }
 
 // variable accumulates a non-nullable string or binary column.
@@ -376,6 +477,12 @@ func (c *variable) reserve(rows int) {
 	c.data = reserveValues(c.dataMem, c.data, want+want/8)
 }
 
+func (c *variable) close() {
+	release(c.offsMem, bytesOf(c.offs))
+	release(c.dataMem, c.data)
+	c.offs, c.data = nil, nil
+}
+
 // variableGuess is the bytes per row a string column's first reservation
 // assumes: an address or a short name.
 const variableGuess = 16
@@ -406,6 +513,11 @@ func (c *nullVariable) array(dt arrow.DataType) arrow.Array {
 func (c *nullVariable) reserve(rows int) {
 	c.variable.reserve(rows)
 	c.valid.reserve(rows)
+}
+
+func (c *nullVariable) close() {
+	c.variable.close()
+	c.valid.close()
 }
 
 // strDict holds the distinct strings of the columns with few distinct
@@ -498,9 +610,14 @@ func (c *coded) add(code int32) {
 func (c *coded) writeOut() {
 	d := c.dict
 	// Room for every row's string being the longest, so that the loop
-	// needs no check.
+	// needs no check. Near a batch's end that bound can exceed the room
+	// left while the chunk's strings fit (short names beside a long
+	// channel in the dictionary): their exact size decides, so that the
+	// data is not doubled and copied for nothing.
 	if room := len(c.codes)*d.longest + copySlack; cap(c.data)-len(c.data) < room {
-		c.grow(room)
+		if need := c.size() + copySlack; cap(c.data)-len(c.data) < need {
+			c.grow(need)
+		}
 	}
 	if cap(d.data)-len(d.data) < copySlack {
 		panic("dataset: no slack after the dictionary for copyShort")
@@ -559,6 +676,17 @@ func (c *coded) writeOut() {
 		}
 	}
 	c.codes = codes[:0]
+}
+
+// size is the bytes of the strings of the rows held as codes.
+func (c *coded) size() int {
+	offs, n := c.dict.offs, 0
+	for _, code := range c.codes {
+		if code >= 0 {
+			n += int(offs[code+1] - offs[code])
+		}
+	}
+	return n
 }
 
 // same reports whether codes holds at least one code, all equal.

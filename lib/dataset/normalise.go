@@ -246,6 +246,16 @@ func (n *normaliser) flush() error {
 	return nil
 }
 
+// close hands the memory of the tables' columns to the next decode.
+func (n *normaliser) close() {
+	if !n.building {
+		return
+	}
+	for _, b := range n.batchers() {
+		b.close()
+	}
+}
+
 // renewDict starts a new dictionary when this one is full. The pending
 // rows hold codes of the old one, so every table's batch is cut first:
 // batches are then shorter than BatchRows, which happens once per tens of
@@ -553,6 +563,7 @@ func typeLabel(k typeKey) string {
 // other error (the sink's, the context's) means the output is incomplete.
 func Decode(ctx context.Context, r *capture.Reader, sink Sink, opts Options) (Summary, error) {
 	n := newNormaliser(sink, opts)
+	defer n.close()
 	var inputErr error
 	for {
 		fr, err := r.Next()
