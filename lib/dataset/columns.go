@@ -702,6 +702,17 @@ func same(codes []int32) bool {
 	return true
 }
 
+// reserve sizes a first batch by its first row's string (at least
+// variableGuess bytes a row) rather than by the guess alone: a column of
+// 32-digit channels would otherwise double and copy its data half-way.
+func (c *coded) reserve(rows int) {
+	if c.hint == 0 && len(c.codes) > 0 && c.codes[0] >= 0 {
+		offs := c.dict.offs
+		c.hint = max(int(offs[c.codes[0]+1]-offs[c.codes[0]]), variableGuess)
+	}
+	c.nullVariable.reserve(rows)
+}
+
 func (c *coded) array(dt arrow.DataType) arrow.Array {
 	c.writeOut()
 	return c.nullVariable.array(dt)
