@@ -689,13 +689,25 @@ func (c *coded) size() int {
 	return n
 }
 
-// same reports whether codes holds at least one code, all equal.
+// same reports whether codes holds at least one code, all equal. It
+// compares four codes at a time, as two words: the columns it is asked
+// about most (a capture's system, mode, channel) hold one code throughout,
+// so every chunk of theirs is scanned to the end.
 func same(codes []int32) bool {
 	if len(codes) == 0 {
 		return false
 	}
-	for _, code := range codes[1:] {
-		if code != codes[0] {
+	c := codes[0]
+	pair := uint64(uint32(c)) | uint64(uint32(c))<<32
+	words := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(codes))), len(codes)/2)
+	for len(words) >= 2 {
+		if words[0] != pair || words[1] != pair {
+			return false
+		}
+		words = words[2:]
+	}
+	for _, code := range codes[len(codes)/4*4:] {
+		if code != c {
 			return false
 		}
 	}

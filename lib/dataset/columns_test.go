@@ -154,3 +154,27 @@ func TestSparesPassToPool(t *testing.T) {
 		t.Fatalf("a 1 GiB request got a buffer of %d bytes", cap(b))
 	}
 }
+
+// same compares codes in blocks of four: a difference anywhere, in a block
+// or in the tail, must be seen, whatever the length.
+func TestSame(t *testing.T) {
+	if same(nil) {
+		t.Fatal("no codes are the same")
+	}
+	for n := 1; n <= 11; n++ {
+		codes := make([]int32, n)
+		for i := range codes {
+			codes[i] = nullCode
+		}
+		if !same(codes) {
+			t.Fatalf("%d equal codes are not the same", n)
+		}
+		for i := range codes {
+			codes[i] = 7
+			if got := same(codes); got != (n == 1) {
+				t.Fatalf("same(%v) = %v", codes, got)
+			}
+			codes[i] = nullCode
+		}
+	}
+}
