@@ -130,8 +130,8 @@ type typeInfo struct {
 }
 
 // The type tables, in the spec's order. They are slices rather than maps
-// because the decoder looks a type up for every message: a scan of a few
-// dozen bytes costs a fraction of a map access's hashing.
+// because the decoder looks a type up for every message: a typeIndex
+// finds an entry for a fraction of a map access's hashing.
 var pplTypes = []typeInfo{
 	{TrackerRegister, "TRACKER_REGISTER", ModeLive},
 	{TrackerRegisterAck, "TRACKER_REGISTER_ACK", ModeLive},
@@ -171,11 +171,53 @@ func typeTable(s System) []typeInfo {
 	return nil
 }
 
-func lookupType(s System, t Type) (typeInfo, bool) {
-	for _, ti := range typeTable(s) {
-		if ti.code == t {
-			return ti, true
+// typeIndex finds a type's entry in its system's table by one multiply:
+// a scan went through ten entries to reach BUFFER_MAP, a crawler's most
+// frequent message.
+type typeIndex struct {
+	mul   uint32
+	slots [1 << typeIndexBits]int8 // entry in the table + 1; 0: none
+}
+
+const typeIndexBits = 6
+
+func (x *typeIndex) slot(t Type) int { return int((uint32(t) * x.mul) >> (32 - typeIndexBits)) }
+
+// newTypeIndex searches for a multiplier under which the table's codes
+// fall in distinct slots.
+func newTypeIndex(table []typeInfo) *typeIndex {
+	for mul := uint32(0x9e3779b1); ; mul += 2 {
+		x := &typeIndex{mul: mul}
+		ok := true
+		for i, ti := range table {
+			sl := &x.slots[x.slot(ti.code)]
+			if *sl != 0 {
+				ok = false
+				break
+			}
+			*sl = int8(i + 1)
 		}
+		if ok {
+			return x
+		}
+	}
+}
+
+var pplIndex, ppsIndex = newTypeIndex(pplTypes), newTypeIndex(ppsTypes)
+
+func lookupType(s System, t Type) (typeInfo, bool) {
+	var x *typeIndex
+	var table []typeInfo
+	switch s {
+	case SystemPPL:
+		x, table = pplIndex, pplTypes
+	case SystemPPS:
+		x, table = ppsIndex, ppsTypes
+	default:
+		return typeInfo{}, false
+	}
+	if i := int(x.slots[x.slot(t)]) - 1; i >= 0 && table[i].code == t {
+		return table[i], true
 	}
 	return typeInfo{}, false
 }

@@ -47,3 +47,22 @@ func TestParseType(t *testing.T) {
 		t.Errorf("ParseMode(vod) = %v, %v", m, ok)
 	}
 }
+
+// lookupType finds exactly the codes a system's table defines: every one
+// of them, and no other of the 65536.
+func TestLookupTypeEveryCode(t *testing.T) {
+	for _, sys := range []System{SystemUnknown, SystemPPL, SystemPPS, SystemUUS} {
+		for c := 0; c <= 0xffff; c++ {
+			var want typeInfo
+			found := false
+			for _, ti := range typeTable(sys) {
+				if ti.code == Type(c) {
+					want, found = ti, true
+				}
+			}
+			if got, ok := lookupType(sys, Type(c)); ok != found || got != want {
+				t.Fatalf("lookupType(%v, %#04x) = %v, %v; the table says %v, %v", sys, c, got, ok, want, found)
+			}
+		}
+	}
+}
