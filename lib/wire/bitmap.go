@@ -136,7 +136,7 @@ func Playable(bitmap []byte, width int) int {
 func Runs(bitmap []byte, width, gapTolerance int) int {
 	width = clampWidth(bitmap, width)
 	if gapTolerance <= 0 {
-		return runStarts(bitmap, width)
+		return Stats(bitmap, width).Runs
 	}
 	runs := 0
 	end := -1 // exclusive end of the previous run; -1 before the first
@@ -145,29 +145,6 @@ func Runs(bitmap []byte, width, gapTolerance int) int {
 			runs++
 		}
 		end = nextClear(bitmap, i, width)
-	}
-	return runs
-}
-
-// runStarts counts the set bits whose predecessor is clear (bit 0 counts
-// when set): the number of maximal runs, 64 bits at a time.
-func runStarts(bitmap []byte, width int) int {
-	runs := 0
-	var carry uint64 // the previous word's last bit
-	for at := 0; at < width; at += 64 {
-		var w uint64
-		if i := at >> 3; i+8 <= len(bitmap) {
-			w = binary.LittleEndian.Uint64(bitmap[i:])
-		} else {
-			var tail [8]byte
-			copy(tail[:], bitmap[i:])
-			w = binary.LittleEndian.Uint64(tail[:])
-		}
-		if rest := width - at; rest < 64 {
-			w &= 1<<rest - 1
-		}
-		runs += bits.OnesCount64(w &^ (w<<1 | carry))
-		carry = w >> 63
 	}
 	return runs
 }
