@@ -73,7 +73,6 @@ type Kernel struct {
 	cellDone <-chan struct{} // closed when the running cell is interrupted
 
 	stdout, stderr *capture
-	outMu          sync.Mutex // orders stream messages with display messages
 
 	done     chan struct{}
 	doneOnce sync.Once

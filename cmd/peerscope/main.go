@@ -8,7 +8,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -40,9 +39,6 @@ func register(c command) {
 	}
 	commands[c.name] = c
 }
-
-// errUsage marks an error caused by how the command was called.
-var errUsage = errors.New("usage")
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: peerscope <command> [arguments]")

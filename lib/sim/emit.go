@@ -126,12 +126,11 @@ func (q *eventQueue) pop() (event, bool) {
 }
 
 // emitter wraps a Sink with the capture's time origin and a reusable
-// message and payload buffer.
+// message.
 type emitter struct {
 	sink  Sink
 	epoch int64 // unix ns of model time 0
 	msg   Message
-	buf   []byte
 	count int64
 }
 

@@ -45,7 +45,6 @@ type Live struct {
 
 	tracks []TrackerSample
 	bms    []int
-	hs     []float64
 
 	em  emitter
 	buf []byte
