@@ -9,7 +9,6 @@ import (
 func TestRecoverSyntheticHosts(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	var hosts []Host
-	var truths []synthTruth
 	senders, ge3 := 0, 0
 	for i := 0; i < 600; i++ {
 		tr, tt := synthHost(r, i, 0.004)
@@ -17,7 +16,7 @@ func TestRecoverSyntheticHosts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		hosts, truths = append(hosts, h), append(truths, tt)
+		hosts = append(hosts, h)
 		senders += tt.senders
 		if tt.holders >= 3 {
 			ge3++
