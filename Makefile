@@ -12,7 +12,7 @@ FUZZTIME ?= 5s
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/peerscope
+	$(GO) build -o bin/ ./cmd/peerscope ./cmd/peerscope-kernel
 
 generate:
 	$(GO) generate ./...

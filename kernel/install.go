@@ -23,12 +23,19 @@ type Spec struct {
 }
 
 // NewSpec returns the kernelspec that runs binary (an absolute path) as
-// `binary kernel --connection-file {connection_file}`. Interrupts arrive as
-// interrupt_request messages (protocol 5.3), which also works where signals
-// cannot reach the kernel (remote and Windows front ends).
-func NewSpec(binary, displayName string) Spec {
+// `binary kernel --connection-file {connection_file}`, through launcher
+// (cmd/peerscope-kernel, an absolute path) unless that is "": the launcher
+// has the kernel's ports listening within milliseconds, before the large
+// binary has started (see package kernel/protocol/prebind). Interrupts arrive
+// as interrupt_request messages (protocol 5.3), which also works where
+// signals cannot reach the kernel (remote and Windows front ends).
+func NewSpec(binary, launcher, displayName string) Spec {
+	argv := []string{binary, "kernel", "--connection-file", "{connection_file}"}
+	if launcher != "" {
+		argv = append([]string{launcher}, argv...)
+	}
 	return Spec{
-		Argv:          []string{binary, "kernel", "--connection-file", "{connection_file}"},
+		Argv:          argv,
 		DisplayName:   displayName,
 		Language:      "go",
 		InterruptMode: "message",

@@ -19,7 +19,7 @@ import (
 
 func TestInstallWritesSpecAndLogos(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "kernels", "peerscope")
-	if err := Install(dir, NewSpec("/opt/bin/peerscope", "Go (peerscope)")); err != nil {
+	if err := Install(dir, NewSpec("/opt/bin/peerscope", "/opt/bin/peerscope-kernel", "Go (peerscope)")); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, "kernel.json"))
@@ -31,7 +31,7 @@ func TestInstallWritesSpecAndLogos(t *testing.T) {
 		t.Fatal(err)
 	}
 	argv := spec["argv"].([]any)
-	if argv[0] != "/opt/bin/peerscope" || argv[len(argv)-1] != "{connection_file}" ||
+	if fmt.Sprint(argv) != "[/opt/bin/peerscope-kernel /opt/bin/peerscope kernel --connection-file {connection_file}]" ||
 		spec["language"] != "go" || spec["interrupt_mode"] != "message" || spec["display_name"] != "Go (peerscope)" {
 		t.Errorf("kernel.json = %s", raw)
 	}
@@ -48,6 +48,13 @@ func TestInstallWritesSpecAndLogos(t *testing.T) {
 		if err != nil || cfg.Width != size || cfg.Height != size {
 			t.Errorf("logo %d: %v %v", size, cfg, err)
 		}
+	}
+}
+
+func TestSpecWithoutLauncherRunsTheBinary(t *testing.T) {
+	got := fmt.Sprint(NewSpec("/opt/bin/peerscope", "", "Go").Argv)
+	if got != "[/opt/bin/peerscope kernel --connection-file {connection_file}]" {
+		t.Errorf("argv = %s", got)
 	}
 }
 

@@ -2,7 +2,7 @@
 # `make run`: everything needed to read the paper's notebooks in a browser.
 #   1. installs what is missing (Debian's Jupyter Notebook and friends, via
 #      .ci/install-deps; Go must already be on PATH),
-#   2. builds bin/peerscope,
+#   2. builds bin/peerscope (and the kernel launcher bin/peerscope-kernel),
 #   3. installs the peerscope Jupyter kernel for the user
 #      (~/.local/share/jupyter/kernels/peerscope),
 #   4. makes sure the sample datasets are present (datasets/make.sh),
@@ -26,8 +26,8 @@ if ! command -v go >/dev/null 2>&1; then
 	exit 2
 fi
 
-say "building bin/peerscope"
-go build -o bin/peerscope ./cmd/peerscope
+say "building bin/peerscope and its kernel launcher bin/peerscope-kernel"
+go build -o bin/ ./cmd/peerscope ./cmd/peerscope-kernel
 
 say "installing the peerscope kernel for $(id -un)"
 bin/peerscope kernel install --user

@@ -83,8 +83,14 @@ func runKernelInstall(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "peerscope kernel install: locating this binary:", err)
 		return exitInputError
 	}
+	launcher := filepath.Join(filepath.Dir(exe), "peerscope-kernel")
+	if st, err := os.Stat(launcher); err != nil || st.IsDir() || st.Mode().Perm()&0o111 == 0 {
+		fmt.Fprintf(stderr, "peerscope kernel install: no launcher %s (go build ./cmd/peerscope-kernel): "+
+			"the kernel will start without it, and front ends may first reach it 100–200 ms later\n", launcher)
+		launcher = ""
+	}
 	dir := filepath.Join(kernel.KernelsDir(mode, *prefix), *name)
-	if err := kernel.Install(dir, kernel.NewSpec(exe, *display)); err != nil {
+	if err := kernel.Install(dir, kernel.NewSpec(exe, launcher, *display)); err != nil {
 		fmt.Fprintln(stderr, "peerscope kernel install:", err)
 		return exitInputError
 	}

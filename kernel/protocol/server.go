@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/go-zeromq/zmq4"
+
+	"github.com/peerscope/peerscope/kernel/protocol/prebind"
 )
 
 // Server owns the kernel's five sockets. Received shell, control and stdin
@@ -79,6 +81,7 @@ func listen(info *ConnectionInfo, logger *log.Logger, bindTo func(string) string
 		s.Close()
 		return nil, fmt.Errorf("binding heartbeat socket to %s: %w", info.Endpoint(info.HBPort), err)
 	}
+	prebind.Release() // sockets of ports the connection file no longer names
 	for _, ch := range []Channel{Shell, Control, Stdin} {
 		s.wg.Add(1)
 		go s.receive(ch)

@@ -3,12 +3,17 @@ package protocol
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"net"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/go-zeromq/zmq4"
 	"github.com/go-zeromq/zmq4/transport"
+
+	"github.com/peerscope/peerscope/kernel/protocol/prebind"
 )
 
 // zmq4 v0.17.0 talks to the network one small piece at a time: it reads
@@ -28,7 +33,7 @@ const (
 
 func init() {
 	for name, network := range map[string]string{tcpTransport: "tcp", ipcTransport: "unix"} {
-		if err := zmq4.RegisterTransport(name, gatherTransport{transport.New(network)}); err != nil {
+		if err := zmq4.RegisterTransport(name, gatherTransport{transport.New(network), network}); err != nil {
 			panic("protocol: " + err.Error())
 		}
 	}
@@ -47,7 +52,10 @@ func listenEndpoint(endpoint string) string {
 }
 
 // gatherTransport wraps the connections of a net transport in gatherConn.
-type gatherTransport struct{ transport.Transport }
+type gatherTransport struct {
+	transport.Transport
+	network string
+}
 
 func (t gatherTransport) Dial(ctx context.Context, d transport.Dialer, addr string) (net.Conn, error) {
 	c, err := t.Transport.Dial(ctx, d, addr)
@@ -57,12 +65,43 @@ func (t gatherTransport) Dial(ctx context.Context, d transport.Dialer, addr stri
 	return newGatherConn(c), nil
 }
 
+// Listen adopts the socket package prebind left listening on a TCP addr, or
+// else listens itself.
 func (t gatherTransport) Listen(ctx context.Context, addr string) (net.Listener, error) {
-	l, err := t.Transport.Listen(ctx, addr)
+	l, err := t.prebound(addr)
+	if l == nil && err == nil {
+		l, err = t.Transport.Listen(ctx, addr)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return gatherListener{l}, nil
+}
+
+// prebound is the listener of the socket prebind bound to addr, or nil.
+func (t gatherTransport) prebound(addr string) (net.Listener, error) {
+	if t.network != "tcp" {
+		return nil, nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, nil
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		return nil, nil
+	}
+	fd, ok := prebind.Take(host, n)
+	if !ok {
+		return nil, nil
+	}
+	f := os.NewFile(uintptr(fd), "prebound "+addr)
+	defer f.Close() // FileListener listens on a duplicate
+	l, err := net.FileListener(f)
+	if err != nil {
+		return nil, fmt.Errorf("adopting the socket listening on %s: %w", addr, err)
+	}
+	return l, nil
 }
 
 type gatherListener struct{ net.Listener }

@@ -1,14 +1,18 @@
 """Front-end benchmarks of the peerscope kernel against Debian's ipykernel,
 through real ZeroMQ sockets (pyzmq + jupyter_client's Session for signing):
 
-  startup      process launch → first kernel_info_reply
+  startup      process launch → first kernel_info_reply, as jupyter_client
+               does it (KernelManager.start_kernel, then a client's channels);
+               and with the client's sockets connected before the launch, the
+               worst case (the first connection is refused, and libzmq retries
+               only after 100–200 ms)
   execute      trivial execute_request → execute_reply (and → status idle)
   complete     first complete_request on a fresh kernel → reply
   memory       RSS and live heap after 1,000 and 10,000 executes (peerscope),
                for the cell earlier runs used, an identical cell, distinct cells
   heartbeat    ping → echo latency while a CPU-bound cell runs
 
-Usage: bench.py PEERSCOPE_BINARY [--quick]"""
+Usage: bench.py PEERSCOPE_BINARY PEERSCOPE_KERNEL_LAUNCHER [--quick]"""
 
 import json
 import os
@@ -20,6 +24,7 @@ import tempfile
 import time
 
 import zmq
+from jupyter_client.manager import KernelManager
 from jupyter_client.session import Session
 
 
@@ -144,6 +149,38 @@ def startup(argv_of):
     return k, ms
 
 
+def startup_jupyter_client(name, argv_of):
+    """Milliseconds from KernelManager.start_kernel to the first
+    kernel_info_reply of a client made after it, as a front end starts a
+    kernel; argv_of builds the kernelspec's argv from a connection file."""
+    specs = tempfile.mkdtemp()
+    os.makedirs(os.path.join(specs, "kernels", name))
+    with open(os.path.join(specs, "kernels", name, "kernel.json"), "w") as f:
+        json.dump({"argv": argv_of("{connection_file}"), "display_name": name, "language": "any"}, f)
+    saved = os.environ.get("JUPYTER_PATH")
+    os.environ["JUPYTER_PATH"] = specs
+    try:
+        km = KernelManager(kernel_name=name)
+        devnull = open(os.devnull, "w")
+        t0 = time.perf_counter()
+        km.start_kernel(stdout=devnull, stderr=devnull)
+        kc = km.client()
+        kc.start_channels()
+        mid = kc.kernel_info()
+        while kc.get_shell_msg(timeout=60)["parent_header"].get("msg_id") != mid:
+            pass
+        ms = (time.perf_counter() - t0) * 1000
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+        devnull.close()
+        return ms
+    finally:
+        if saved is None:
+            del os.environ["JUPYTER_PATH"]
+        else:
+            os.environ["JUPYTER_PATH"] = saved
+
+
 def pct(xs, p):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(p / 100 * len(xs)))]
@@ -151,12 +188,14 @@ def pct(xs, p):
 
 def bench(name, argv_of, trivial, completion, quick):
     res = {}
+    runs = 5 if quick else 11
+    res["startup_ms"] = statistics.median(startup_jupyter_client("bench-" + name, argv_of) for _ in range(runs))
     starts = []
-    for _ in range(3 if quick else 5):
+    for _ in range(runs):
         k, ms = startup(argv_of)
         starts.append(ms)
         k.close()
-    res["startup_ms"] = statistics.median(starts)
+    res["startup_preconnected_ms"] = statistics.median(starts)
     k, _ = startup(argv_of)
     try:
         t = time.perf_counter()
@@ -247,15 +286,24 @@ def rss_flat(argv_of, n, cell, numbered):
 
 
 def main():
-    binary = os.path.abspath(sys.argv[1])
+    binary, launcher = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     quick = "--quick" in sys.argv
-    ps = lambda f: [binary, "kernel", "--connection-file", f]
+    # The kernelspec's argv (`peerscope kernel install` with the launcher
+    # beside the binary), and the binary run directly.
+    ps = lambda f: [launcher, binary, "kernel", "--connection-file", f]
+    direct = lambda f: [binary, "kernel", "--connection-file", f]
     ipy = lambda f: ["/usr/bin/python3", "-m", "ipykernel_launcher", "-f", f]
     os.environ.setdefault("JUPYTER_DATA_DIR", tempfile.mkdtemp())
     print("load average at start: %.1f %.1f %.1f (2 cores)" % os.getloadavg())
     rows = {"peerscope": bench("peerscope", ps, "1+1", "fmt.Sprin", quick),
             "ipykernel": bench("ipykernel", ipy, "1+1", "print", quick)}
-    keys = ["startup_ms", "execute_reply_ms_median", "execute_reply_ms_p90", "execute_idle_ms_median", "first_complete_ms"]
+    runs = 5 if quick else 11
+    rows["peerscope"]["startup_direct_ms"] = statistics.median(
+        startup_jupyter_client("bench-direct", direct) for _ in range(runs))
+    rows["ipykernel"]["startup_direct_ms"] = rows["ipykernel"]["startup_ms"]
+    keys = ["startup_ms", "startup_direct_ms", "startup_preconnected_ms", "execute_reply_ms_median",
+            "execute_reply_ms_p90", "execute_idle_ms_median", "first_complete_ms"]
+    print("(startup_direct_ms: the peerscope binary as the kernelspec's argv, without the launcher)")
     print("%-26s %12s %12s" % ("metric", "peerscope", "ipykernel"))
     for key in keys:
         print("%-26s %12.2f %12.2f" % (key, rows["peerscope"][key], rows["ipykernel"][key]))

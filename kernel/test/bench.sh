@@ -7,6 +7,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-(cd "$root" && go build -o "$tmp/peerscope" ./cmd/peerscope)
-JUPYTER_DATA_DIR="$tmp/data" /usr/bin/python3 "$here/bench.py" "$tmp/peerscope" "$@"
+(cd "$root" && go build -o "$tmp/" ./cmd/peerscope ./cmd/peerscope-kernel)
+JUPYTER_DATA_DIR="$tmp/data" /usr/bin/python3 "$here/bench.py" "$tmp/peerscope" "$tmp/peerscope-kernel" "$@"
 (cd "$root" && go test -run '^$' -bench 'BenchmarkLibCall' -benchtime 20x ./kernel/)

@@ -80,7 +80,7 @@ if [ -n "${PEERSCOPE_BIN:-}" ]; then
 	cp "$PEERSCOPE_BIN" "$tmp/bin/peerscope"
 else
 	say "build peerscope"
-	(cd "$repo" && go build -o "$tmp/bin/peerscope" ./cmd/peerscope)
+	(cd "$repo" && go build -o "$tmp/bin/" ./cmd/peerscope ./cmd/peerscope-kernel)
 fi
 
 # A private Jupyter environment: nothing of the user's is read or written.

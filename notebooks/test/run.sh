@@ -21,7 +21,7 @@ for tool in jupyter-nbconvert go; do
 done
 
 echo "== build"
-(cd "$root" && go build -o "$tmp/bin/peerscope" ./cmd/peerscope) || exit 1
+(cd "$root" && go build -o "$tmp/bin/" ./cmd/peerscope ./cmd/peerscope-kernel) || exit 1
 export JUPYTER_DATA_DIR="$tmp/data" JUPYTER_PATH="$tmp/data" JUPYTER_RUNTIME_DIR="$tmp/runtime"
 export JUPYTER_CONFIG_DIR="$tmp/config" IPYTHONDIR="$tmp/ipython"
 "$tmp/bin/peerscope" kernel install --user >/dev/null || exit 1
