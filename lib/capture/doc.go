@@ -25,10 +25,14 @@
 // Hot path. Link headers are fixed offsets and are parsed by hand (gopacket
 // v1.1.19 has no SLL2 and its LinuxSLL slices past the packet on a bad
 // address length); IPv4, IPv6, UDP and TCP go through a chain of reused
-// gopacket layers' DecodeFromBytes calls. Nothing is allocated per UDP
-// packet: the record buffer, the layers and the returned Frame are all
-// reused, so a Frame and its Payload are valid only until the next call to
-// Next.
+// gopacket layers' DecodeFromBytes calls, except that an IPv4 header without
+// options and a UDP header whose lengths are sound and fully captured (nearly
+// every packet) are read by hand, to the same fields (tested against
+// gopacket). pcap records are parsed out of a window on the whole read
+// buffer, which is given back only when it runs out. Nothing is allocated
+// per UDP packet: the record buffer, the layers and the returned Frame are
+// all reused, so a Frame and its Payload are valid only until the next call
+// to Next.
 //
 // IP fragments (IPv4, and IPv6's fragment header) are reassembled with
 // bounded memory: at most maxFragDatagrams datagrams and maxFragBytes bytes

@@ -16,14 +16,19 @@ import (
 // doc for why not pcapgo's record reader). pcap records are contiguous
 // after the 24-byte file header, so the offset of record k is
 // 24 + Σ(16 + caplen) over the records before it.
+//
+// The source parses records out of a window on everything the bufio.Reader
+// holds, and gives the bytes back (Discard) only when the window runs out:
+// a Peek and a Discard per record cost more than parsing the record.
 type pcapSource struct {
-	r       *bufio.Reader
-	order   binary.ByteOrder
-	nanos   uint32 // multiplies the fraction field to nanoseconds: 1 or 1000
-	link    uint32
-	off     int64 // offset of the next record
-	pending int   // bytes of the record handed out last, discarded on the next call
-	big     []byte
+	r     *bufio.Reader
+	order binary.ByteOrder
+	nanos uint32 // multiplies the fraction field to nanoseconds: 1 or 1000
+	link  uint32
+	win   []byte // the reader's buffered bytes, from the first not yet discarded
+	pos   int    // bytes of win handed out (the next record starts there)
+	off   int64  // offset of win[pos]: the next record
+	big   []byte
 }
 
 func newPcapSource(br *bufio.Reader) (*pcapSource, error) {
@@ -62,20 +67,15 @@ func newPcapSource(br *bufio.Reader) (*pcapSource, error) {
 // exceed it, and readers such as tcpdump and Wireshark ignore it): records
 // are bounded by libpcap's maximum instead.
 func (s *pcapSource) next(rec *record) error {
-	if s.pending > 0 {
-		if _, err := s.r.Discard(s.pending); err != nil {
-			return &sourceError{offset: s.off, err: err}
+	if len(s.win)-s.pos < 16 {
+		if err := s.refill(16); len(s.win) < 16 {
+			if len(s.win) == 0 && err == io.EOF {
+				return io.EOF
+			}
+			return s.truncated(err)
 		}
-		s.off += int64(s.pending)
-		s.pending = 0
 	}
-	h, err := s.r.Peek(16)
-	if len(h) < 16 {
-		if len(h) == 0 && err == io.EOF {
-			return io.EOF
-		}
-		return s.truncated(err)
-	}
+	h := s.win[s.pos : s.pos+16]
 	caplen, length := s.order.Uint32(h[8:12]), s.order.Uint32(h[12:16])
 	switch {
 	case caplen > maxRecord:
@@ -88,25 +88,50 @@ func (s *pcapSource) next(rec *record) error {
 	rec.ts = int64(s.order.Uint32(h[0:4]))*1e9 + int64(s.order.Uint32(h[4:8])*s.nanos)
 	n := 16 + int(caplen)
 	rec.link = s.link
-	if n > s.r.Size() {
-		// Larger than the read buffer (an in-memory input's buffer is
-		// only its size): copy the record out instead.
-		if cap(s.big) < n {
-			s.big = make([]byte, n)
+	if len(s.win)-s.pos < n {
+		if n > s.r.Size() {
+			// Larger than the read buffer (an in-memory input's buffer is
+			// only its size): copy the record out instead.
+			return s.copyOut(rec, n)
 		}
-		if _, err := io.ReadFull(s.r, s.big[:n]); err != nil {
+		if err := s.refill(n); len(s.win) < n {
 			return s.truncated(err)
 		}
-		rec.data = s.big[16:n:n]
-		s.off += int64(n)
-		return nil
 	}
-	b, err := s.r.Peek(n)
-	if len(b) < n {
+	rec.data = s.win[s.pos+16 : s.pos+n : s.pos+n]
+	s.pos += n
+	s.off += int64(n)
+	return nil
+}
+
+// refill gives the bytes handed out back to the reader and makes the window
+// hold at least need bytes, or all that is left of the input (with the
+// error that ended it).
+func (s *pcapSource) refill(need int) error {
+	if _, err := s.r.Discard(s.pos); err != nil {
+		return err
+	}
+	s.pos = 0
+	_, err := s.r.Peek(need)
+	s.win, _ = s.r.Peek(s.r.Buffered())
+	return err
+}
+
+// copyOut reads a record of n bytes that cannot fit the read buffer into
+// a buffer of its own.
+func (s *pcapSource) copyOut(rec *record, n int) error {
+	if _, err := s.r.Discard(s.pos); err != nil {
 		return s.truncated(err)
 	}
-	rec.data = b[16:n:n]
-	s.pending = n
+	s.pos, s.win = 0, nil
+	if cap(s.big) < n {
+		s.big = make([]byte, n)
+	}
+	if _, err := io.ReadFull(s.r, s.big[:n]); err != nil {
+		return s.truncated(err)
+	}
+	rec.data = s.big[16:n:n]
+	s.off += int64(n)
 	return nil
 }
 
