@@ -6,8 +6,8 @@
 //
 // It binds the TCP ports named in FILE within a few milliseconds of launch,
 // then executes the rest of its arguments in its own place (same process, so
-// the front end's signals still reach the kernel), handing the listening
-// sockets over. The peerscope binary takes far longer to start, and a front
+// the front end's signals still reach the kernel; a program without a slash
+// is looked up in PATH), handing the listening sockets over. The peerscope binary takes far longer to start, and a front
 // end whose first connection is refused retries only 100–200 ms later;
 // package kernel/protocol/prebind explains the details. When the ports cannot
 // be bound here (an ipc transport, a port in use…) the kernel is executed
@@ -17,6 +17,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"syscall"
 
 	"github.com/peerscope/peerscope/kernel/protocol/prebind"
@@ -37,7 +38,10 @@ func main() {
 		}
 		env = append(env, entry)
 	}
-	err := syscall.Exec(args[0], args, env)
+	program, err := exec.LookPath(args[0])
+	if err == nil {
+		err = syscall.Exec(program, args, env)
+	}
 	fmt.Fprintf(os.Stderr, "peerscope-kernel: executing %s: %v\n", args[0], err)
 	os.Exit(127)
 }

@@ -162,3 +162,12 @@ func TestLauncherErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestLauncherLooksUpAProgramNameInPath(t *testing.T) {
+	t.Setenv("PATH", filepath.Dir(os.Args[0]))
+	ports := freePorts(t)
+	r, _ := run(t, filepath.Base(os.Args[0]), "kernel", "--connection-file", connectionFile(t, ports))
+	if fmt.Sprint(r.Taken) != fmt.Sprint(ports) {
+		t.Errorf("sockets handed over for ports %v, want %v", r.Taken, ports)
+	}
+}
