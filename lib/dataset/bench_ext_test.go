@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+
 	"github.com/peerscope/peerscope/lib/capture"
 )
 
@@ -152,5 +155,62 @@ func TestDecodeCountsPackets(t *testing.T) {
 	must(t, err)
 	if s.Packets != 5000 || s.Frames != 5000 || s.Types["ppl/BUFFER_MAP"] < 4000 {
 		t.Errorf("summary %+v", s)
+	}
+}
+
+// streamingMemory keeps every batch like a MemorySink but declares itself
+// streaming, so that the normaliser cuts it streamBatchRows batches.
+type streamingMemory struct{ *MemorySink }
+
+func (streamingMemory) streams() {}
+
+// A streaming sink gets batches of streamBatchRows rows, any other
+// DefaultBatchRows (unless Options say otherwise), and the tables are the
+// same whatever the batches.
+func TestStreamingSinkBatches(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "batches.pcap")
+	benchCapture(t, path, 20000, 160)
+	decode := func(sink Sink, opts Options) map[string][]arrow.Record {
+		r, err := capture.Open(path)
+		must(t, err)
+		defer r.Close()
+		_, err = Decode(context.Background(), r, sink, opts)
+		must(t, err)
+		switch s := sink.(type) {
+		case *MemorySink:
+			return s.records
+		case streamingMemory:
+			return s.records
+		}
+		return nil
+	}
+	plain, streamed, fixed := NewMemorySink(), streamingMemory{NewMemorySink()}, streamingMemory{NewMemorySink()}
+	defer plain.Release()
+	defer streamed.Release()
+	defer fixed.Release()
+	for _, c := range []struct {
+		name string
+		recs map[string][]arrow.Record
+		rows int64
+	}{
+		{"memory sink", decode(plain, Options{}), DefaultBatchRows},
+		{"streaming sink", decode(streamed, Options{}), streamBatchRows},
+		{"streaming sink, BatchRows 5000", decode(fixed, Options{BatchRows: 5000}), 5000},
+	} {
+		for _, table := range []string{Messages, BufferMaps} {
+			recs := c.recs[table]
+			for i, r := range recs {
+				if n := r.NumRows(); n > c.rows || n < c.rows && i < len(recs)-1 {
+					t.Errorf("%s: %s batch %d of %d has %d rows, want %d", c.name, table, i, len(recs), n, c.rows)
+				}
+			}
+			want := array.NewTableFromRecords(mustSchema(table), plain.records[table])
+			got := array.NewTableFromRecords(mustSchema(table), recs)
+			if !array.TableEqual(want, got) {
+				t.Errorf("%s: table %s differs from the memory sink's", c.name, table)
+			}
+			want.Release()
+			got.Release()
+		}
 	}
 }

@@ -15,7 +15,9 @@ import (
 
 // Options tunes Decode. The zero value is ready to use.
 type Options struct {
-	// BatchRows is the number of rows per emitted batch; default DefaultBatchRows.
+	// BatchRows is the number of rows per emitted batch; default
+	// DefaultBatchRows, or 8192 for the sinks that stream (Discard,
+	// ParquetSink; see streamBatchRows).
 	BatchRows int
 	// Progress, when set, is called every ProgressEvery frames and once at
 	// the end with the capture reader's counters so far.
@@ -219,6 +221,9 @@ func newNormaliser(sink Sink, opts Options) *normaliser {
 	}
 	emit := sink.Write
 	size, d := opts.BatchRows, n.dict
+	if _, ok := sink.(streamingSink); ok && size <= 0 {
+		size = streamBatchRows
+	}
 	n.building = true
 	n.msgs = newMessagesBuilder(size, d, emit)
 	n.bms = newBufferMapsBuilder(size, d, emit)

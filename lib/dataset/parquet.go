@@ -147,6 +147,10 @@ func fileSchema(s *arrow.Schema) (*arrow.Schema, int) {
 	return arrow.NewSchema(fs, nil), ci[0]
 }
 
+// streams marks the sink as streaming (streamBatchRows): each batch is
+// encoded into the row group being built when Write returns.
+func (s *ParquetSink) streams() {}
+
 // Write splits rec by channel and appends each part to its partition's file.
 // Rows are gathered by per-channel index lists (gather), never with
 // FilterRecordBatch or compute.Take, whose v15 implementations are quadratic

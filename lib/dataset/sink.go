@@ -57,3 +57,4 @@ type Discard struct{}
 func (Discard) Write(string, arrow.Record) error { return nil }
 func (Discard) Close() error                     { return nil }
 func (Discard) Abort() error                     { return nil }
+func (Discard) streams()                         {}
