@@ -394,18 +394,43 @@ type nullFixed[T int32 | int64 | float64 | arrow.Timestamp] struct {
 	valid validity
 }
 
+// While every row of a batch is null (a capture's ppl buffer maps have no
+// sub-chunks in any row), a nullable column stores no values: the batch
+// gets a shared block of zeros, and the column's memory stays for the
+// next batch. The first value stores the zeros of the nulls before it.
+
 func (c *nullFixed[T]) add(x T) {
+	if len(c.v) < c.valid.n {
+		c.fill()
+	}
 	c.valid.addValid()
 	c.v = append(c.v, x)
 }
 
+// fill stores the zeros of the null rows not stored.
+func (c *nullFixed[T]) fill() {
+	var zero T
+	for len(c.v) < c.valid.n {
+		c.v = append(c.v, zero)
+	}
+}
+
 func (c *nullFixed[T]) addNull() {
+	if v := &c.valid; v.bits == nil && v.nulls == v.n {
+		v.n++
+		v.nulls++
+		return
+	}
 	c.valid.addNull()
 	var zero T
 	c.v = append(c.v, zero)
 }
 
 func (c *nullFixed[T]) array(dt arrow.DataType) arrow.Array {
+	if n := c.valid.n; len(c.v) < n {
+		b, nulls := c.valid.buffer()
+		return arrayOf(dt, n, nulls, b, zeroBuffer(n*int(unsafe.Sizeof(*new(T)))))
+	}
 	b, nulls := c.valid.buffer()
 	return c.finish(dt, b, nulls)
 }
@@ -495,17 +520,39 @@ type nullVariable struct {
 
 func newNullVariable() nullVariable { return nullVariable{variable: newVariable()} }
 
+// A nullable string column whose rows are all null so far (a capture's
+// messages without errors) stores no offsets, as nullFixed stores no
+// values: they would all be zero.
 func (c *nullVariable) add(b []byte) {
 	if b == nil {
+		if v := &c.valid; v.bits == nil && v.nulls == v.n {
+			v.n++
+			v.nulls++
+			return
+		}
 		c.valid.addNull()
 		c.offs = append(c.offs, int32(len(c.data)))
 		return
+	}
+	if len(c.offs) <= c.valid.n {
+		c.fill()
 	}
 	c.valid.addValid()
 	c.variable.add(b)
 }
 
+// fill stores the offsets of the null rows not stored.
+func (c *nullVariable) fill() {
+	for len(c.offs) <= c.valid.n {
+		c.offs = append(c.offs, int32(len(c.data)))
+	}
+}
+
 func (c *nullVariable) array(dt arrow.DataType) arrow.Array {
+	if n := c.valid.n; len(c.offs) <= n {
+		b, nulls := c.valid.buffer()
+		return arrayOf(dt, n, nulls, b, zeroBuffer((n+1)*4), zeroBuffer(0))
+	}
 	b, nulls := c.valid.buffer()
 	return c.finish(dt, b, nulls)
 }

@@ -178,3 +178,57 @@ func TestSame(t *testing.T) {
 		}
 	}
 }
+
+// Nullable columns store nothing for a batch's leading nulls: whatever
+// the order of nulls and values, batch after batch, they hand over exactly
+// the values and nulls added, zeros under the nulls.
+func TestNullableColumns(t *testing.T) {
+	patterns := map[string]func(i, n int) bool{
+		"all null":          func(i, n int) bool { return false },
+		"all valid":         func(i, n int) bool { return true },
+		"valid last":        func(i, n int) bool { return i == n-1 },
+		"first valid at 13": func(i, n int) bool { return i >= 13 },
+		"null last":         func(i, n int) bool { return i < n-1 },
+		"alternating":       func(i, n int) bool { return i%2 == 1 },
+	}
+	for name, valid := range patterns {
+		var ints nullFixed[int64]
+		strs := newNullVariable()
+		for _, n := range []int{1, 9, 100, 3, 100} {
+			ints.reserve(n)
+			strs.reserve(n)
+			for i := range n {
+				if valid(i, n) {
+					ints.add(int64(i + 1))
+					strs.add([]byte{'a' + byte(i%26)})
+				} else {
+					ints.addNull()
+					strs.add(nil)
+				}
+			}
+			ia := ints.array(i64).(*array.Int64)
+			sa := strs.array(binType).(*array.Binary)
+			if ia.Len() != n || sa.Len() != n {
+				t.Fatalf("%s, %d rows: arrays of %d and %d rows", name, n, ia.Len(), sa.Len())
+			}
+			for i := range n {
+				ok := valid(i, n)
+				if ia.IsValid(i) != ok || sa.IsValid(i) != ok {
+					t.Fatalf("%s, %d rows: row %d valid %v and %v, want %v", name, n, i, ia.IsValid(i), sa.IsValid(i), ok)
+				}
+				wantInt, wantStr := int64(0), ""
+				if ok {
+					wantInt, wantStr = int64(i+1), string(rune('a'+i%26))
+				}
+				if ia.Value(i) != wantInt || string(sa.Value(i)) != wantStr {
+					t.Fatalf("%s, %d rows: row %d holds %d and %q, want %d and %q", name, n, i, ia.Value(i), sa.Value(i), wantInt, wantStr)
+				}
+			}
+			if len(ia.Int64Values()) != n || len(sa.ValueOffsets()) != n+1 {
+				t.Fatalf("%s, %d rows: %d values, %d offsets", name, n, len(ia.Int64Values()), len(sa.ValueOffsets()))
+			}
+			ia.Release()
+			sa.Release()
+		}
+	}
+}
