@@ -45,20 +45,30 @@ type normaliser struct {
 
 	addrs     addrCache
 	chans     chanCache
-	lastName  typeKey // the type whose name's code is lastCode
-	lastCode  int32
 	bm        bufferMapRow // scratch for the buffer map being added
 	hexBuf    []byte
 	bitsBuf   []byte
 	errBuf    []byte
 	systems   [4]int64 // frames per wire.System
 	types     map[typeKey]int64
-	lastType  typeKey // the type being counted in lastCount
-	lastCount int64
+	typeSlots [1 << typeSlotBits]typeSlot
 	errs      map[string]int64
 	frames    int64
 	building  bool
 }
+
+// typeSlot counts the frames of one type, and holds the code of its name,
+// in a small direct-mapped table in front of the type histogram's map: a
+// capture interleaves a few types (a crawler's buffer maps, peer lists and
+// requests), and a map update and lookup per change of type cost more
+// than the rest of a frame's bookkeeping.
+type typeSlot struct {
+	key   typeKey
+	code  int32 // typeNameCodes[key]: codeEmpty unless the spec defines the type
+	count int64 // frames of key not yet in the map; 0 for an empty slot
+}
+
+const typeSlotBits = 4
 
 // typeKey is a frame's system and type code, and whether its header was
 // read (so that the type is meaningful), packed into one word: the type
@@ -275,16 +285,6 @@ func (n *normaliser) renewDict() error {
 	return nil
 }
 
-// typeNameCode returns the code of the name of a type the spec defines;
-// consecutive frames mostly share a type. Keys have ok set, so the zero
-// lastName never matches.
-func (n *normaliser) typeNameCode(k typeKey) int32 {
-	if k != n.lastName {
-		n.lastName, n.lastCode = k, typeNameCodes[k]
-	}
-	return n.lastCode
-}
-
 // errorKey names the class of a frame's fault for the error counts.
 func errorKey(err error) string {
 	var de *wire.DecodeError
@@ -356,7 +356,9 @@ func (n *normaliser) frame(fr *capture.Frame) error {
 	err := d.DecodeFromBytes(fr.Payload)
 	n.systems[d.System]++
 	headerRead := d.Body != nil || d.System == wire.SystemUUS
-	n.countType(newTypeKey(d.System, d.Type, headerRead && d.System != wire.SystemUUS))
+	// A type the spec defines was read from a header: its key has ok set,
+	// and the slot holds the code of its name.
+	slot := n.countType(newTypeKey(d.System, d.Type, headerRead && d.System != wire.SystemUUS))
 	f.system, f.mode = systemCodes[d.System], modeCodes[d.Mode]
 	f.channel = nullCode
 	switch {
@@ -383,7 +385,7 @@ func (n *normaliser) frame(fr *capture.Frame) error {
 	}
 	typeName := codeEmpty
 	if d.Known {
-		typeName = n.typeNameCode(newTypeKey(d.System, d.Type, true))
+		typeName = slot.code
 	}
 	if err := n.msgs.add(f, int32(d.Type), typeName, int32(len(fr.Payload)), errText, raw); err != nil {
 		return err
@@ -467,22 +469,27 @@ func (n *normaliser) typed(d *wire.Decoder) error {
 	return nil
 }
 
-// countType adds a frame to the type histogram. Runs of the same type
-// (a crawler's stream of buffer maps) are counted in a register, sparing
-// a map update per frame.
-func (n *normaliser) countType(k typeKey) {
-	if k == n.lastType && n.lastCount > 0 {
-		n.lastCount++
-		return
+// countType adds a frame to the type histogram and returns the type's
+// slot. A slot taken by another type hands that one's count to the map.
+func (n *normaliser) countType(k typeKey) *typeSlot {
+	s := &n.typeSlots[uint32(k)*0x9e3779b9>>(32-typeSlotBits)]
+	if s.key != k || s.count == 0 {
+		if s.count > 0 {
+			n.types[s.key] += s.count
+		}
+		s.key, s.code, s.count = k, typeNameCodes[k], 0
 	}
-	n.flushType()
-	n.lastType, n.lastCount = k, 1
+	s.count++
+	return s
 }
 
+// flushType hands every slot's count to the map.
 func (n *normaliser) flushType() {
-	if n.lastCount > 0 {
-		n.types[n.lastType] += n.lastCount
-		n.lastCount = 0
+	for i := range n.typeSlots {
+		if s := &n.typeSlots[i]; s.count > 0 {
+			n.types[s.key] += s.count
+			s.count = 0
+		}
 	}
 }
 

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"math/rand/v2"
 	"net/netip"
 	"os"
 	"strings"
@@ -419,4 +421,39 @@ func TestDictionaryRenewal(t *testing.T) {
 	check(BufferMaps, join(stringColumn(t, bms, "sender"), stringColumn(t, bms, "receiver")), wantBMs)
 	pls := sink.recs[PeerLists]
 	check(PeerLists, join(stringColumn(t, pls, "ip"), stringColumn(t, pls, "sender")), wantPeers)
+}
+
+// The type histogram counts every frame under its type, however the types
+// of the spec's vectors (more than the normaliser's slots) interleave.
+func TestTypeHistogramInterleaved(t *testing.T) {
+	var payloads [][]byte
+	for _, v := range loadVectors(t) {
+		b, err := hex.DecodeString(v.Hex)
+		must(t, err)
+		payloads = append(payloads, b)
+	}
+	want := map[string]int64{}
+	var d wire.Decoder
+	n := newNormaliser(Discard{}, Options{})
+	rng := rand.New(rand.NewPCG(7, 8))
+	for i := range 20000 {
+		p := payloads[rng.IntN(len(payloads))]
+		if i%3 == 0 {
+			p = payloads[i/3%len(payloads)]
+		}
+		d.DecodeFromBytes(p)
+		headerRead := d.Body != nil || d.System == wire.SystemUUS
+		want[typeLabel(newTypeKey(d.System, d.Type, headerRead && d.System != wire.SystemUUS))]++
+		fr := &capture.Frame{Packet: int64(i + 1), TimeNs: int64(i), SrcIP: netip.MustParseAddr("10.0.0.1"),
+			DstIP: netip.MustParseAddr("10.0.0.2"), SrcPort: 4004, DstPort: 4004, Transport: capture.UDP, Payload: p}
+		must(t, n.frame(fr))
+	}
+	got := n.summary(capture.Stats{}).Types
+	if len(want) < 1<<typeSlotBits {
+		t.Fatalf("only %d types among the vectors: the slots never collide", len(want))
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("histogram %v, want %v", got, want)
+	}
+	n.close()
 }
