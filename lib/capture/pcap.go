@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 
 	"github.com/google/gopacket/pcapgo"
 )
@@ -22,7 +23,7 @@ import (
 // a Peek and a Discard per record cost more than parsing the record.
 type pcapSource struct {
 	r     *bufio.Reader
-	order binary.ByteOrder
+	swap  bool   // the file is big-endian: header fields are byte-swapped
 	nanos uint32 // multiplies the fraction field to nanoseconds: 1 or 1000
 	link  uint32
 	win   []byte // the reader's buffered bytes, from the first not yet discarded
@@ -44,22 +45,32 @@ func newPcapSource(br *bufio.Reader) (*pcapSource, error) {
 	if _, err := pcapgo.NewReader(bytes.NewReader(h)); err != nil {
 		return nil, &sourceError{offset: 0, err: err}
 	}
-	s := &pcapSource{r: br, order: binary.LittleEndian, nanos: 1000, off: 24}
+	s := &pcapSource{r: br, nanos: 1000, off: 24}
 	magic := binary.BigEndian.Uint32(h)
 	if magic == 0xa1b2c3d4 || magic == 0xa1b23c4d {
-		s.order = binary.BigEndian
+		s.swap = true
 	}
-	if s.order.Uint32(h) == 0xa1b23c4d {
+	if s.u32(h) == 0xa1b23c4d {
 		s.nanos = 1
 	}
 	// gopacket v1.1.19 keeps the link type in a uint8 (SLL2's 276 would
 	// read as 20): take the low 16 bits of the u32 at offset 20 (the high
 	// bits carry FCS information).
-	s.link = s.order.Uint32(h[20:24]) & 0xffff
+	s.link = s.u32(h[20:24]) & 0xffff
 	if _, err := br.Discard(24); err != nil {
 		return nil, &sourceError{offset: 0, err: err}
 	}
 	return s, nil
+}
+
+// u32 reads a header field in the file's byte order: a binary.ByteOrder
+// would be an interface call per field.
+func (s *pcapSource) u32(b []byte) uint32 {
+	v := binary.LittleEndian.Uint32(b)
+	if s.swap {
+		v = bits.ReverseBytes32(v)
+	}
+	return v
 }
 
 // next returns the next record, whose data stays in the read buffer until
@@ -76,7 +87,7 @@ func (s *pcapSource) next(rec *record) error {
 		}
 	}
 	h := s.win[s.pos : s.pos+16]
-	caplen, length := s.order.Uint32(h[8:12]), s.order.Uint32(h[12:16])
+	caplen, length := s.u32(h[8:12]), s.u32(h[12:16])
 	switch {
 	case caplen > maxRecord:
 		return &sourceError{offset: s.off, err: fmt.Errorf("capture length exceeds snap length: %d > %d", caplen, maxRecord)}
@@ -85,7 +96,7 @@ func (s *pcapSource) next(rec *record) error {
 	}
 	// Seconds and the fraction as pcapgo combined them (the fraction's
 	// product in 32 bits), so that both readers agree on every file.
-	rec.ts = int64(s.order.Uint32(h[0:4]))*1e9 + int64(s.order.Uint32(h[4:8])*s.nanos)
+	rec.ts = int64(s.u32(h[0:4]))*1e9 + int64(s.u32(h[4:8])*s.nanos)
 	n := 16 + int(caplen)
 	rec.link = s.link
 	if len(s.win)-s.pos < n {
