@@ -158,6 +158,7 @@ type batcher struct {
 	table  string
 	schema *arrow.Schema
 	cols   []column
+	codes  codeChunk // of the coded columns
 	arrs   []arrow.Array // scratch for flush
 	rows   int           // rows in the current batch
 	room   int           // rows the columns have room for
@@ -166,12 +167,14 @@ type batcher struct {
 	emit   func(table string, rec arrow.Record) error
 }
 
-func newBatcher(table string, size int, emit func(string, arrow.Record) error) batcher {
+// init sets a batcher up in place: its chunk of codes is too large to be
+// passed around by value.
+func (b *batcher) init(table string, size int, emit func(string, arrow.Record) error) {
 	if size <= 0 {
 		size = DefaultBatchRows
 	}
 	s := mustSchema(table)
-	return batcher{table: table, schema: s, cols: make([]column, s.NumFields()), size: size, emit: emit}
+	b.table, b.schema, b.cols, b.size, b.emit = table, s, make([]column, s.NumFields()), size, emit
 }
 
 // bind attaches the accumulator of a column; every column of the schema
@@ -182,6 +185,12 @@ func (b *batcher) bind(name string, c column) {
 		panic("dataset: column " + name + " of " + b.table + " unknown or bound twice")
 	}
 	b.cols[idx[0]] = c
+}
+
+// bindCoded binds a string column kept as dictionary codes in slot.
+func (b *batcher) bindCoded(name string, c *coded, slot int, d *strDict) {
+	b.codes.bind(c, slot, d)
+	b.bind(name, c)
 }
 
 // checkBound verifies that every column is bound.
@@ -196,6 +205,7 @@ func (b *batcher) checkBound() {
 // end counts the appended row and emits the batch when it is full, or
 // else, after a table's first row, reserves a whole batch.
 func (b *batcher) end() error {
+	b.codes.end()
 	b.rows++
 	b.total++
 	if b.rows >= b.size {
@@ -225,6 +235,7 @@ func (b *batcher) flush() error {
 	if b.arrs == nil {
 		b.arrs = make([]arrow.Array, len(b.cols))
 	}
+	b.codes.writeOut()
 	for i, c := range b.cols {
 		b.arrs[i] = c.array(b.schema.Field(i).Type)
 	}
@@ -245,7 +256,7 @@ func (b *batcher) close() {
 	for _, c := range b.cols {
 		c.close()
 	}
-	b.rows, b.room = 0, 0
+	b.rows, b.room, b.codes.n = 0, 0, 0
 }
 
 // head holds the three leading columns every table has.
@@ -273,24 +284,24 @@ type peers struct {
 }
 
 func (p *peers) bind(b *batcher, d *strDict, senderCol, receiverCol string) {
-	p.sender, p.receiver, p.channel = newCoded(d), newCoded(d), newCoded(d)
-	b.bind(senderCol, &p.sender)
-	b.bind(receiverCol, &p.receiver)
-	b.bind("channel", &p.channel)
+	b.bindCoded(senderCol, &p.sender, slotSender, d)
+	b.bindCoded(receiverCol, &p.receiver, slotReceiver, d)
+	b.bindCoded("channel", &p.channel, slotChannel, d)
 }
 
-func (p *peers) add(f *frameCtx) {
-	p.sender.add(f.sender)
-	p.receiver.add(f.receiver)
-	p.channel.add(f.channel)
+// setPeers stores a row's sender, receiver and channel codes.
+func setPeers(k *codeChunk, f *frameCtx) {
+	i := k.n
+	k.at[slotSender][i] = f.sender
+	k.at[slotReceiver][i] = f.receiver
+	k.at[slotChannel][i] = f.channel
 }
 
-// bindCoded binds string columns kept as dictionary codes.
-func bindCoded(b *batcher, d *strDict, cols map[string]*coded) {
-	for name, c := range cols {
-		*c = newCoded(d)
-		b.bind(name, c)
-	}
+// setSystemMode stores a row's system and mode codes.
+func setSystemMode(k *codeChunk, f *frameCtx) {
+	i := k.n
+	k.at[slotSystem][i] = f.system
+	k.at[slotMode][i] = f.mode
 }
 
 // messagesBuilder builds the messages table: one row per frame.
@@ -303,11 +314,18 @@ type messagesBuilder struct {
 }
 
 func newMessagesBuilder(size int, d *strDict, emit func(string, arrow.Record) error) *messagesBuilder {
-	m := &messagesBuilder{batcher: newBatcher(Messages, size, emit)}
+	m := new(messagesBuilder)
+	m.batcher.init(Messages, size, emit)
 	b := &m.batcher
 	m.head.bind(b)
-	bindCoded(b, d, map[string]*coded{"src_ip": &m.srcIP, "dst_ip": &m.dstIP, "transport": &m.transport,
-		"system": &m.system, "mode": &m.mode, "type_name": &m.typeName, "sender": &m.sender, "channel": &m.channel})
+	b.bindCoded("src_ip", &m.srcIP, slotSrcIP, d)
+	b.bindCoded("dst_ip", &m.dstIP, slotDstIP, d)
+	b.bindCoded("transport", &m.transport, slotTransport, d)
+	b.bindCoded("system", &m.system, slotSystem, d)
+	b.bindCoded("mode", &m.mode, slotMode, d)
+	b.bindCoded("type_name", &m.typeName, slotTypeName, d)
+	b.bindCoded("sender", &m.sender, slotSender, d)
+	b.bindCoded("channel", &m.channel, slotChannel, d)
 	for name, c := range map[string]*nullVariable{"error": &m.errText, "raw": &m.raw} {
 		*c = newNullVariable()
 		b.bind(name, c)
@@ -324,17 +342,18 @@ func newMessagesBuilder(size int, d *strDict, emit func(string, arrow.Record) er
 // frame of a known type; raw holds the whole payload otherwise.
 func (m *messagesBuilder) add(f *frameCtx, typ, typeName, length int32, errText, raw []byte) error {
 	m.head.add(f)
-	m.srcIP.add(f.srcIP)
+	k, i := &m.codes, m.codes.n
+	k.at[slotSrcIP][i] = f.srcIP
+	k.at[slotDstIP][i] = f.dstIP
+	k.at[slotTransport][i] = f.transport
+	k.at[slotSystem][i] = f.system
+	k.at[slotMode][i] = f.mode
+	k.at[slotTypeName][i] = typeName
+	k.at[slotChannel][i] = f.channel
+	k.at[slotSender][i] = f.sender
 	m.srcPort.add(f.srcPort)
-	m.dstIP.add(f.dstIP)
 	m.dstPort.add(f.dstPort)
-	m.transport.add(f.transport)
-	m.system.add(f.system)
-	m.mode.add(f.mode)
 	m.typ.add(typ)
-	m.typeName.add(typeName)
-	m.channel.add(f.channel)
-	m.sender.add(f.sender)
 	m.length.add(length)
 	m.errText.add(errText)
 	m.raw.add(raw)
@@ -370,11 +389,13 @@ type bufferMapsBuilder struct {
 }
 
 func newBufferMapsBuilder(size int, d *strDict, emit func(string, arrow.Record) error) *bufferMapsBuilder {
-	bm := &bufferMapsBuilder{batcher: newBatcher(BufferMaps, size, emit)}
+	bm := new(bufferMapsBuilder)
+	bm.batcher.init(BufferMaps, size, emit)
 	b := &bm.batcher
 	bm.head.bind(b)
 	bm.peers.bind(b, d, "sender", "receiver")
-	bindCoded(b, d, map[string]*coded{"system": &bm.system, "mode": &bm.mode})
+	b.bindCoded("system", &bm.system, slotSystem, d)
+	b.bindCoded("mode", &bm.mode, slotMode, d)
 	bm.bitmap = newVariable()
 	b.bind("bitmap", &bm.bitmap)
 	b.bind("offset", &bm.offset)
@@ -398,9 +419,8 @@ func newBufferMapsBuilder(size int, d *strDict, emit func(string, arrow.Record) 
 // set bit (null when none is), WI = that bit's 1-based position.
 func (b *bufferMapsBuilder) add(f *frameCtx, r *bufferMapRow) error {
 	b.head.add(f)
-	b.peers.add(f)
-	b.system.add(f.system)
-	b.mode.add(f.mode)
+	setPeers(&b.codes, f)
+	setSystemMode(&b.codes, f)
 	b.offset.add(r.offset)
 	b.width.add(r.width)
 	b.bitmap.add(r.bitmap)
@@ -443,7 +463,8 @@ type trackerOffsetsBuilder struct {
 }
 
 func newTrackerOffsetsBuilder(size int, d *strDict, emit func(string, arrow.Record) error) *trackerOffsetsBuilder {
-	t := &trackerOffsetsBuilder{batcher: newBatcher(TrackerOffsets, size, emit)}
+	t := new(trackerOffsetsBuilder)
+	t.batcher.init(TrackerOffsets, size, emit)
 	b := &t.batcher
 	t.head.bind(b)
 	t.peers.bind(b, d, "tracker", "peer")
@@ -458,7 +479,7 @@ func newTrackerOffsetsBuilder(size int, d *strDict, emit func(string, arrow.Reco
 // (shared/spec/wire-format.md, tracker messages).
 func (b *trackerOffsetsBuilder) add(f *frameCtx, min, max int64) error {
 	b.head.add(f)
-	b.peers.add(f)
+	setPeers(&b.codes, f)
 	b.min.add(min)
 	b.max.add(max)
 	b.width.add(max - min)
@@ -474,11 +495,15 @@ type peerListsBuilder struct {
 }
 
 func newPeerListsBuilder(size int, d *strDict, emit func(string, arrow.Record) error) *peerListsBuilder {
-	p := &peerListsBuilder{batcher: newBatcher(PeerLists, size, emit)}
+	p := new(peerListsBuilder)
+	p.batcher.init(PeerLists, size, emit)
 	b := &p.batcher
 	p.head.bind(b)
 	p.peers.bind(b, d, "sender", "receiver")
-	bindCoded(b, d, map[string]*coded{"system": &p.system, "mode": &p.mode, "source": &p.source, "ip": &p.ip})
+	b.bindCoded("system", &p.system, slotSystem, d)
+	b.bindCoded("mode", &p.mode, slotMode, d)
+	b.bindCoded("source", &p.source, slotSource, d)
+	b.bindCoded("ip", &p.ip, slotIP, d)
 	b.bind("entry", &p.entry)
 	b.bind("udp_port", &p.udpPort)
 	b.bind("tcp_port", &p.tcpPort)
@@ -489,12 +514,11 @@ func newPeerListsBuilder(size int, d *strDict, emit func(string, arrow.Record) e
 // add appends one peer-list entry; source and ip are dictionary codes.
 func (b *peerListsBuilder) add(f *frameCtx, source, entry, ip, udpPort, tcpPort int32) error {
 	b.head.add(f)
-	b.peers.add(f)
-	b.system.add(f.system)
-	b.mode.add(f.mode)
-	b.source.add(source)
+	setPeers(&b.codes, f)
+	setSystemMode(&b.codes, f)
+	b.codes.at[slotSource][b.codes.n] = source
+	b.codes.at[slotIP][b.codes.n] = ip
 	b.entry.add(entry)
-	b.ip.add(ip)
 	b.udpPort.add(udpPort)
 	b.tcpPort.add(tcpPort)
 	return b.end()
@@ -520,11 +544,15 @@ type handshakesBuilder struct {
 }
 
 func newHandshakesBuilder(size int, d *strDict, emit func(string, arrow.Record) error) *handshakesBuilder {
-	h := &handshakesBuilder{batcher: newBatcher(Handshakes, size, emit)}
+	h := new(handshakesBuilder)
+	h.batcher.init(Handshakes, size, emit)
 	b := &h.batcher
 	h.head.bind(b)
 	h.peers.bind(b, d, "sender", "receiver")
-	bindCoded(b, d, map[string]*coded{"system": &h.system, "mode": &h.mode, "type_name": &h.typeName, "ip": &h.ip})
+	b.bindCoded("system", &h.system, slotSystem, d)
+	b.bindCoded("mode", &h.mode, slotMode, d)
+	b.bindCoded("type_name", &h.typeName, slotTypeName, d)
+	b.bindCoded("ip", &h.ip, slotIP, d)
 	h.peerID = newVariable()
 	b.bind("peer_id", &h.peerID)
 	b.bind("udp_port", &h.udpPort)
@@ -536,12 +564,11 @@ func newHandshakesBuilder(size int, d *strDict, emit func(string, arrow.Record) 
 
 func (b *handshakesBuilder) add(f *frameCtx, r *handshakeRow) error {
 	b.head.add(f)
-	b.peers.add(f)
-	b.system.add(f.system)
-	b.mode.add(f.mode)
-	b.typeName.add(r.typeName)
+	setPeers(&b.codes, f)
+	setSystemMode(&b.codes, f)
+	b.codes.at[slotTypeName][b.codes.n] = r.typeName
+	b.codes.at[slotIP][b.codes.n] = r.ip
 	b.peerID.add(r.peerID)
-	b.ip.add(r.ip)
 	b.udpPort.add(r.udpPort)
 	b.tcpPort.add(r.tcpPort)
 	b.clientVersion.add(r.clientVersion)
@@ -558,11 +585,12 @@ type chunkRequestsBuilder struct {
 }
 
 func newChunkRequestsBuilder(size int, d *strDict, emit func(string, arrow.Record) error) *chunkRequestsBuilder {
-	c := &chunkRequestsBuilder{batcher: newBatcher(ChunkRequests, size, emit)}
+	c := new(chunkRequestsBuilder)
+	c.batcher.init(ChunkRequests, size, emit)
 	b := &c.batcher
 	c.head.bind(b)
 	c.peers.bind(b, d, "sender", "receiver")
-	bindCoded(b, d, map[string]*coded{"system": &c.system})
+	b.bindCoded("system", &c.system, slotSystem, d)
 	b.bind("chunk_id", &c.chunkID)
 	b.bind("piece", &c.piece)
 	b.bind("count", &c.count)
@@ -572,8 +600,8 @@ func newChunkRequestsBuilder(size int, d *strDict, emit func(string, arrow.Recor
 
 func (b *chunkRequestsBuilder) add(f *frameCtx, chunkID int64, piece, count int32) error {
 	b.head.add(f)
-	b.peers.add(f)
-	b.system.add(f.system)
+	setPeers(&b.codes, f)
+	b.codes.at[slotSystem][b.codes.n] = f.system
 	b.chunkID.add(chunkID)
 	b.piece.add(piece)
 	b.count.add(count)

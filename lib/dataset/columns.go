@@ -632,37 +632,80 @@ const nullCode int32 = -1
 // coded accumulates a string column as dictionary codes, one per row, and
 // writes the strings of every codedChunk rows out together: one tight loop
 // per column instead of a copy per row and column, while the chunk's codes
-// and the end of the column's data are still in cache.
+// and the end of the column's data are still in cache. The codes are held
+// by the table (codeChunk), in the column's slot.
 type coded struct {
-	nullVariable         // the rows written out so far
-	codes        []int32 // the rows still to write out; nullCode for a null
+	nullVariable // the rows written out so far
+	chunk        *codeChunk
+	slot         int
 	dict         *strDict
 }
 
 // codedChunk is how many rows a coded column holds as codes.
 const codedChunk = 2048
 
-func newCoded(d *strDict) coded {
-	return coded{nullVariable: newNullVariable(), codes: make([]int32, 0, codedChunk), dict: d}
+// The slots of a codeChunk: one per string column a table may have.
+const (
+	slotSrcIP = iota
+	slotDstIP
+	slotTransport
+	slotSystem
+	slotMode
+	slotTypeName
+	slotSender
+	slotReceiver
+	slotChannel
+	slotSource
+	slotIP
+	numSlots
+)
+
+// codeChunk holds the codes of a table's coded columns for the rows not yet
+// written out, each column's in its slot. A row stores its codes at index n
+// of the slots its table has, then end counts it: no column keeps a length
+// of its own, so a row costs a store per column.
+type codeChunk struct {
+	n    int
+	at   [numSlots][codedChunk]int32
+	cols []*coded
 }
 
-func (c *coded) add(code int32) {
-	c.codes = append(c.codes, code)
-	if len(c.codes) == codedChunk {
-		c.writeOut()
+// bind makes c the coded column of slot, its strings in d.
+func (k *codeChunk) bind(c *coded, slot int, d *strDict) {
+	*c = coded{nullVariable: newNullVariable(), chunk: k, slot: slot, dict: d}
+	k.cols = append(k.cols, c)
+}
+
+// end counts a row whose codes are stored, writing the chunk out when it
+// is full.
+func (k *codeChunk) end() {
+	k.n++
+	if k.n == codedChunk {
+		k.writeOut()
 	}
 }
 
-// writeOut appends the strings of the rows held as codes.
-func (c *coded) writeOut() {
+// writeOut appends the strings of the rows held to every column.
+func (k *codeChunk) writeOut() {
+	for _, c := range k.cols {
+		c.writeOut(k.at[c.slot][:k.n])
+	}
+	k.n = 0
+}
+
+// writeOut appends the strings of codes.
+func (c *coded) writeOut(codes []int32) {
+	if len(codes) == 0 {
+		return
+	}
 	d := c.dict
 	// Room for every row's string being the longest, so that the loop
 	// needs no check. Near a batch's end that bound can exceed the room
 	// left while the chunk's strings fit (short names beside a long
 	// channel in the dictionary): their exact size decides, so that the
 	// data is not doubled and copied for nothing.
-	if room := len(c.codes)*d.longest + copySlack; cap(c.data)-len(c.data) < room {
-		if need := c.size() + copySlack; cap(c.data)-len(c.data) < need {
+	if room := len(codes)*d.longest + copySlack; cap(c.data)-len(c.data) < room {
+		if need := c.size(codes) + copySlack; cap(c.data)-len(c.data) < need {
 			c.grow(need)
 		}
 	}
@@ -671,7 +714,7 @@ func (c *coded) writeOut() {
 	}
 	// (The loop works on local slice headers: through the pointers, every
 	// store would make the compiler load them again.)
-	codes, dOffs, data := c.codes, d.offs, c.data
+	dOffs, data := d.offs, c.data
 	at := len(c.offs)
 	offs := slices.Grow(c.offs, len(codes))[:at+len(codes)]
 	rowOffs := offs[at:]
@@ -695,7 +738,6 @@ func (c *coded) writeOut() {
 		}
 		c.data, c.offs = data, offs
 		c.valid.addValidRun(len(codes))
-		c.codes = codes[:0]
 		return
 	}
 	dst, src := unsafe.Pointer(unsafe.SliceData(data)), unsafe.Pointer(unsafe.SliceData(d.data))
@@ -722,13 +764,12 @@ func (c *coded) writeOut() {
 			}
 		}
 	}
-	c.codes = codes[:0]
 }
 
-// size is the bytes of the strings of the rows held as codes.
-func (c *coded) size() int {
+// size is the bytes of the strings of codes.
+func (c *coded) size(codes []int32) int {
 	offs, n := c.dict.offs, 0
-	for _, code := range c.codes {
+	for _, code := range codes {
 		if code >= 0 {
 			n += int(offs[code+1] - offs[code])
 		}
@@ -765,16 +806,11 @@ func same(codes []int32) bool {
 // variableGuess bytes a row) rather than by the guess alone: a column of
 // 32-digit channels would otherwise double and copy its data half-way.
 func (c *coded) reserve(rows int) {
-	if c.hint == 0 && len(c.codes) > 0 && c.codes[0] >= 0 {
+	if first := c.chunk.at[c.slot][0]; c.hint == 0 && c.chunk.n > 0 && first >= 0 {
 		offs := c.dict.offs
-		c.hint = max(int(offs[c.codes[0]+1]-offs[c.codes[0]]), variableGuess)
+		c.hint = max(int(offs[first+1]-offs[first]), variableGuess)
 	}
 	c.nullVariable.reserve(rows)
-}
-
-func (c *coded) array(dt arrow.DataType) arrow.Array {
-	c.writeOut()
-	return c.nullVariable.array(dt)
 }
 
 // copySlack is how far past a string's end copyShort may read and write.

@@ -93,14 +93,18 @@ func TestCoded(t *testing.T) {
 		"runs":            func(i int) int32 { return words[i/(codedChunk+7)%len(words)] },
 	}
 	for name, code := range patterns {
-		c := newCoded(d)
+		var k codeChunk
+		var c coded
+		k.bind(&c, slotChannel, d)
 		for _, rows := range []int{1, codedChunk, 3*codedChunk + 5} {
 			c.reserve(rows)
 			want := make([]int32, rows)
 			for i := range want {
 				want[i] = code(i)
-				c.add(want[i])
+				k.at[slotChannel][k.n] = want[i]
+				k.end()
 			}
+			k.writeOut()
 			a := c.array(str).(*array.String)
 			if a.Len() != rows {
 				t.Fatalf("%s: %d rows, want %d", name, a.Len(), rows)
