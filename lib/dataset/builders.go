@@ -158,7 +158,7 @@ type batcher struct {
 	table  string
 	schema *arrow.Schema
 	cols   []column
-	codes  codeChunk // of the coded columns
+	codes  codeChunk     // of the coded columns
 	arrs   []arrow.Array // scratch for flush
 	rows   int           // rows in the current batch
 	room   int           // rows the columns have room for
