@@ -193,6 +193,13 @@ func (b *batcher) bindCoded(name string, c *coded, slot int, d *strDict) {
 	b.bind(name, c)
 }
 
+// bindFixed binds a fixed column staged in b's chunk.
+func bindFixed[T int32 | int64 | float64 | arrow.Timestamp](b *batcher, name string, c *fixed[T]) {
+	c.stage = new([codedChunk]T)
+	b.codes.staged = append(b.codes.staged, c)
+	b.bind(name, c)
+}
+
 // checkBound verifies that every column is bound.
 func (b *batcher) checkBound() {
 	for i, c := range b.cols {
@@ -267,15 +274,16 @@ type head struct {
 }
 
 func (h *head) bind(b *batcher) {
-	b.bind("time", &h.time)
-	b.bind("time_ns", &h.timeNs)
-	b.bind("packet", &h.packet)
+	bindFixed(b, "time", &h.time)
+	bindFixed(b, "time_ns", &h.timeNs)
+	bindFixed(b, "packet", &h.packet)
 }
 
-func (h *head) add(f *frameCtx) {
-	h.time.add(timeUs(f.timeNs))
-	h.timeNs.add(f.timeNs)
-	h.packet.add(f.packet)
+// set stores row i of the chunk.
+func (h *head) set(i int, f *frameCtx) {
+	h.time.set(i, timeUs(f.timeNs))
+	h.timeNs.set(i, f.timeNs)
+	h.packet.set(i, f.packet)
 }
 
 // peers holds the sender, receiver and channel columns of the typed tables.
@@ -330,10 +338,10 @@ func newMessagesBuilder(size int, d *strDict, emit func(string, arrow.Record) er
 		*c = newNullVariable()
 		b.bind(name, c)
 	}
-	b.bind("src_port", &m.srcPort)
-	b.bind("dst_port", &m.dstPort)
-	b.bind("type", &m.typ)
-	b.bind("length", &m.length)
+	bindFixed(b, "src_port", &m.srcPort)
+	bindFixed(b, "dst_port", &m.dstPort)
+	bindFixed(b, "type", &m.typ)
+	bindFixed(b, "length", &m.length)
 	b.checkBound()
 	return m
 }
@@ -341,8 +349,8 @@ func newMessagesBuilder(size int, d *strDict, emit func(string, arrow.Record) er
 // add appends one frame's row. errText and raw are nil for a well-formed
 // frame of a known type; raw holds the whole payload otherwise.
 func (m *messagesBuilder) add(f *frameCtx, typ, typeName, length int32, errText, raw []byte) error {
-	m.head.add(f)
 	k, i := &m.codes, m.codes.n
+	m.head.set(i, f)
 	k.at[slotSrcIP][i] = f.srcIP
 	k.at[slotDstIP][i] = f.dstIP
 	k.at[slotTransport][i] = f.transport
@@ -351,10 +359,10 @@ func (m *messagesBuilder) add(f *frameCtx, typ, typeName, length int32, errText,
 	k.at[slotTypeName][i] = typeName
 	k.at[slotChannel][i] = f.channel
 	k.at[slotSender][i] = f.sender
-	m.srcPort.add(f.srcPort)
-	m.dstPort.add(f.dstPort)
-	m.typ.add(typ)
-	m.length.add(length)
+	m.srcPort.set(i, f.srcPort)
+	m.dstPort.set(i, f.dstPort)
+	m.typ.set(i, typ)
+	m.length.set(i, length)
 	m.errText.add(errText)
 	m.raw.add(raw)
 	return m.end()
@@ -398,10 +406,10 @@ func newBufferMapsBuilder(size int, d *strDict, emit func(string, arrow.Record) 
 	b.bindCoded("mode", &bm.mode, slotMode, d)
 	bm.bitmap = newVariable()
 	b.bind("bitmap", &bm.bitmap)
-	b.bind("offset", &bm.offset)
+	bindFixed(b, "offset", &bm.offset)
 	for name, c := range map[string]*fixed[int32]{"width": &bm.width, "ones": &bm.ones, "playable": &bm.playable,
 		"runs": &bm.runs, "watching_index": &bm.watching} {
-		b.bind(name, c)
+		bindFixed(b, name, c)
 	}
 	b.bind("scope", &bm.scope)
 	b.bind("up_total_kb", &bm.upTotal)
@@ -418,22 +426,23 @@ func newBufferMapsBuilder(size int, d *strDict, emit func(string, arrow.Record) 
 // shared/spec/wire-format.md, "Derived quantities": ξ = offset + the last
 // set bit (null when none is), WI = that bit's 1-based position.
 func (b *bufferMapsBuilder) add(f *frameCtx, r *bufferMapRow) error {
-	b.head.add(f)
+	i := b.codes.n
+	b.head.set(i, f)
 	setPeers(&b.codes, f)
 	setSystemMode(&b.codes, f)
-	b.offset.add(r.offset)
-	b.width.add(r.width)
+	b.offset.set(i, r.offset)
+	b.width.set(i, r.width)
 	b.bitmap.add(r.bitmap)
 	st := &r.stats
-	b.ones.add(int32(st.Ones))
+	b.ones.set(i, int32(st.Ones))
 	if st.Last >= 0 {
 		b.scope.add(r.offset + int64(st.Last))
 	} else {
 		b.scope.addNull()
 	}
-	b.playable.add(int32(st.Playable))
-	b.runs.add(int32(st.Runs))
-	b.watching.add(int32(st.Last + 1))
+	b.playable.set(i, int32(st.Playable))
+	b.runs.set(i, int32(st.Runs))
+	b.watching.set(i, int32(st.Last+1))
 	if r.hasCounters {
 		b.upTotal.add(r.upTotalKB)
 		b.downTotal.add(r.downTotalKB)
@@ -468,9 +477,9 @@ func newTrackerOffsetsBuilder(size int, d *strDict, emit func(string, arrow.Reco
 	b := &t.batcher
 	t.head.bind(b)
 	t.peers.bind(b, d, "tracker", "peer")
-	b.bind("tk_off_min", &t.min)
-	b.bind("tk_off_max", &t.max)
-	b.bind("width", &t.width)
+	bindFixed(b, "tk_off_min", &t.min)
+	bindFixed(b, "tk_off_max", &t.max)
+	bindFixed(b, "width", &t.width)
 	b.checkBound()
 	return t
 }
@@ -478,11 +487,12 @@ func newTrackerOffsetsBuilder(size int, d *strDict, emit func(string, arrow.Reco
 // add appends a TRACKER_OFFSET_RESP; width is W_tr = tk_off_max − tk_off_min
 // (shared/spec/wire-format.md, tracker messages).
 func (b *trackerOffsetsBuilder) add(f *frameCtx, min, max int64) error {
-	b.head.add(f)
+	i := b.codes.n
+	b.head.set(i, f)
 	setPeers(&b.codes, f)
-	b.min.add(min)
-	b.max.add(max)
-	b.width.add(max - min)
+	b.min.set(i, min)
+	b.max.set(i, max)
+	b.width.set(i, max-min)
 	return b.end()
 }
 
@@ -504,23 +514,24 @@ func newPeerListsBuilder(size int, d *strDict, emit func(string, arrow.Record) e
 	b.bindCoded("mode", &p.mode, slotMode, d)
 	b.bindCoded("source", &p.source, slotSource, d)
 	b.bindCoded("ip", &p.ip, slotIP, d)
-	b.bind("entry", &p.entry)
-	b.bind("udp_port", &p.udpPort)
-	b.bind("tcp_port", &p.tcpPort)
+	bindFixed(b, "entry", &p.entry)
+	bindFixed(b, "udp_port", &p.udpPort)
+	bindFixed(b, "tcp_port", &p.tcpPort)
 	b.checkBound()
 	return p
 }
 
 // add appends one peer-list entry; source and ip are dictionary codes.
 func (b *peerListsBuilder) add(f *frameCtx, source, entry, ip, udpPort, tcpPort int32) error {
-	b.head.add(f)
+	i := b.codes.n
+	b.head.set(i, f)
 	setPeers(&b.codes, f)
 	setSystemMode(&b.codes, f)
-	b.codes.at[slotSource][b.codes.n] = source
-	b.codes.at[slotIP][b.codes.n] = ip
-	b.entry.add(entry)
-	b.udpPort.add(udpPort)
-	b.tcpPort.add(tcpPort)
+	b.codes.at[slotSource][i] = source
+	b.codes.at[slotIP][i] = ip
+	b.entry.set(i, entry)
+	b.udpPort.set(i, udpPort)
+	b.tcpPort.set(i, tcpPort)
 	return b.end()
 }
 
@@ -555,23 +566,24 @@ func newHandshakesBuilder(size int, d *strDict, emit func(string, arrow.Record) 
 	b.bindCoded("ip", &h.ip, slotIP, d)
 	h.peerID = newVariable()
 	b.bind("peer_id", &h.peerID)
-	b.bind("udp_port", &h.udpPort)
-	b.bind("tcp_port", &h.tcpPort)
-	b.bind("client_version", &h.clientVersion)
+	bindFixed(b, "udp_port", &h.udpPort)
+	bindFixed(b, "tcp_port", &h.tcpPort)
+	bindFixed(b, "client_version", &h.clientVersion)
 	b.checkBound()
 	return h
 }
 
 func (b *handshakesBuilder) add(f *frameCtx, r *handshakeRow) error {
-	b.head.add(f)
+	i := b.codes.n
+	b.head.set(i, f)
 	setPeers(&b.codes, f)
 	setSystemMode(&b.codes, f)
-	b.codes.at[slotTypeName][b.codes.n] = r.typeName
-	b.codes.at[slotIP][b.codes.n] = r.ip
+	b.codes.at[slotTypeName][i] = r.typeName
+	b.codes.at[slotIP][i] = r.ip
 	b.peerID.add(r.peerID)
-	b.udpPort.add(r.udpPort)
-	b.tcpPort.add(r.tcpPort)
-	b.clientVersion.add(r.clientVersion)
+	b.udpPort.set(i, r.udpPort)
+	b.tcpPort.set(i, r.tcpPort)
+	b.clientVersion.set(i, r.clientVersion)
 	return b.end()
 }
 
@@ -591,19 +603,20 @@ func newChunkRequestsBuilder(size int, d *strDict, emit func(string, arrow.Recor
 	c.head.bind(b)
 	c.peers.bind(b, d, "sender", "receiver")
 	b.bindCoded("system", &c.system, slotSystem, d)
-	b.bind("chunk_id", &c.chunkID)
-	b.bind("piece", &c.piece)
-	b.bind("count", &c.count)
+	bindFixed(b, "chunk_id", &c.chunkID)
+	bindFixed(b, "piece", &c.piece)
+	bindFixed(b, "count", &c.count)
 	b.checkBound()
 	return c
 }
 
 func (b *chunkRequestsBuilder) add(f *frameCtx, chunkID int64, piece, count int32) error {
-	b.head.add(f)
+	i := b.codes.n
+	b.head.set(i, f)
 	setPeers(&b.codes, f)
-	b.codes.at[slotSystem][b.codes.n] = f.system
-	b.chunkID.add(chunkID)
-	b.piece.add(piece)
-	b.count.add(count)
+	b.codes.at[slotSystem][i] = f.system
+	b.chunkID.set(i, chunkID)
+	b.piece.set(i, piece)
+	b.count.set(i, count)
 	return b.end()
 }

@@ -363,13 +363,22 @@ func zeroBuffer(n int) *memory.Buffer {
 	return memory.NewBufferBytes(zeroBytes.b[:n])
 }
 
-// fixed accumulates a non-nullable fixed-width column.
+// fixed accumulates a non-nullable fixed-width column. A table's fixed
+// columns are staged like its coded ones: a row stores its value at the
+// chunk's row index in the column's stage (one store, in memory that stays
+// in cache), and the chunk's values are appended to the column together
+// (see codeChunk). nullFixed, which embeds it, appends row by row.
 type fixed[T int32 | int64 | float64 | arrow.Timestamp] struct {
-	v   []T
-	mem *spares
+	v     []T
+	mem   *spares
+	stage *[codedChunk]T
 }
 
-func (c *fixed[T]) add(x T) { c.v = append(c.v, x) }
+// set stores row i of the chunk.
+func (c *fixed[T]) set(i int, x T) { c.stage[i&(codedChunk-1)] = x }
+
+// writeOut appends the chunk's first n rows.
+func (c *fixed[T]) writeOut(n int) { c.v = append(c.v, c.stage[:n]...) }
 
 func (c *fixed[T]) array(dt arrow.DataType) arrow.Array {
 	return c.finish(dt, nil, 0)
@@ -661,13 +670,15 @@ const (
 )
 
 // codeChunk holds the codes of a table's coded columns for the rows not yet
-// written out, each column's in its slot. A row stores its codes at index n
-// of the slots its table has, then end counts it: no column keeps a length
-// of its own, so a row costs a store per column.
+// written out, each column's in its slot, and the values of its fixed
+// columns in their stages. A row stores its codes and values at index n,
+// then end counts it: no column keeps a length of its own, so a row costs a
+// store per column.
 type codeChunk struct {
-	n    int
-	at   [numSlots][codedChunk]int32
-	cols []*coded
+	n      int
+	at     [numSlots][codedChunk]int32
+	cols   []*coded
+	staged []interface{ writeOut(n int) }
 }
 
 // bind makes c the coded column of slot, its strings in d.
@@ -689,6 +700,9 @@ func (k *codeChunk) end() {
 func (k *codeChunk) writeOut() {
 	for _, c := range k.cols {
 		c.writeOut(k.at[c.slot][:k.n])
+	}
+	for _, c := range k.staged {
+		c.writeOut(k.n)
 	}
 	k.n = 0
 }
