@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -65,7 +66,27 @@ type ParquetSink struct {
 	order   []string
 	written map[string]int64
 	done    []string // part files committed so far, removed by Abort
+	held    map[partKey]*heldPart
+	heldIn  []partKey // the partitions in held, in the order they were first held
+	heldAll int64     // rows held over all partitions
+	// holdRows and maxHeld bound the rows held back (see hold); tests
+	// lower them.
+	holdRows, maxHeld int64
 }
+
+// heldPart is the rows of a partition waiting for its file (see hold).
+type heldPart struct {
+	recs []arrow.Record
+	rows int64
+}
+
+// Default bounds of the rows the sink holds back: per partition, the batch
+// it used to receive at once (the normaliser's default batch), and in all a
+// few of those.
+const (
+	defaultHoldRows = DefaultBatchRows
+	defaultMaxHeld  = 4 * defaultHoldRows
+)
 
 // NewParquetSink prepares dir (which must exist) for a Parquet dataset; it
 // creates one directory per table so that empty tables exist too.
@@ -125,10 +146,13 @@ func NewParquetSink(dir string, opts ParquetOptions) (*ParquetSink, error) {
 		props: parquet.NewWriterProperties(wp...),
 		aprops: pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(),
 			pqarrow.WithCoerceTimestamps(arrow.Microsecond), pqarrow.WithAllocator(opts.Mem)),
-		open:    map[partKey]*partWriter{},
-		parts:   map[partKey]int{},
-		groups:  map[string]int{},
-		written: map[string]int64{},
+		open:     map[partKey]*partWriter{},
+		parts:    map[partKey]int{},
+		groups:   map[string]int{},
+		written:  map[string]int64{},
+		held:     map[partKey]*heldPart{},
+		holdRows: defaultHoldRows,
+		maxHeld:  defaultMaxHeld,
 	}, nil
 }
 
@@ -250,6 +274,68 @@ func (s *ParquetSink) writePart(table, channel string, rec arrow.Record, chanCol
 	fs, _ := fileSchema(rec.Schema())
 	part := array.NewRecord(fs, cols, rec.NumRows())
 	defer part.Release()
+	k := partKey{table, channel}
+	if _, ok := s.open[k]; !ok && (len(s.open) >= s.opts.MaxOpen || s.held[k] != nil) {
+		return s.hold(k, part)
+	}
+	return s.writeRows(table, channel, fs, part)
+}
+
+// hold keeps a partition's rows back (retained) when writing them would
+// finish another partition's file, every file allowed being open: in a
+// capture of several channels, a table written rarely would otherwise
+// finish a file, and start a part, at almost every batch it receives, and
+// with the streaming sink's small batches (streamBatchRows) that is many
+// parts. A partition's held rows are written once it holds holdRows of
+// them, when the sink holds more than maxHeld in all (the partition holding
+// most goes first), and at Close.
+func (s *ParquetSink) hold(k partKey, part arrow.Record) error {
+	h := s.held[k]
+	if h == nil {
+		// k.channel may view the batch's memory (see writer).
+		k.channel = strings.Clone(k.channel)
+		h = &heldPart{}
+		s.held[k] = h
+		s.heldIn = append(s.heldIn, k)
+	}
+	part.Retain()
+	h.recs = append(h.recs, part)
+	h.rows += part.NumRows()
+	s.heldAll += part.NumRows()
+	if h.rows >= s.holdRows {
+		return s.release(k)
+	}
+	if s.heldAll > s.maxHeld {
+		most := s.heldIn[0]
+		for _, hk := range s.heldIn[1:] {
+			if s.held[hk].rows > s.held[most].rows {
+				most = hk
+			}
+		}
+		return s.release(most)
+	}
+	return nil
+}
+
+// release writes a partition's held rows.
+func (s *ParquetSink) release(k partKey) error {
+	h := s.held[k]
+	delete(s.held, k)
+	s.heldIn = slices.DeleteFunc(s.heldIn, func(hk partKey) bool { return hk == k })
+	s.heldAll -= h.rows
+	var err error
+	for _, r := range h.recs {
+		if err == nil {
+			err = s.writeRows(k.table, k.channel, r.Schema(), r)
+		}
+		r.Release()
+	}
+	return err
+}
+
+// writeRows appends part (the partition column left out) to its
+// partition's file.
+func (s *ParquetSink) writeRows(table, channel string, fs *arrow.Schema, part arrow.Record) error {
 	// Cut the batch where the current file reaches FileRows, so that every
 	// file but the last of a partition holds exactly FileRows rows.
 	for off := int64(0); off < part.NumRows(); {
@@ -349,6 +435,11 @@ func (s *ParquetSink) Rows(table string) int64 { return s.written[table] }
 // readers (DuckDB, Spark, pyarrow) cannot read, or type, a table directory
 // that holds no file at all.
 func (s *ParquetSink) Close() error {
+	for len(s.heldIn) > 0 {
+		if err := s.release(s.heldIn[0]); err != nil {
+			return err
+		}
+	}
 	var errs []error
 	for _, w := range s.open {
 		errs = append(errs, s.finish(w))
@@ -379,6 +470,13 @@ func (s *ParquetSink) Close() error {
 // Abort discards every open part file and removes those finished earlier
 // (because they were full or evicted), so an aborted write leaves no part.
 func (s *ParquetSink) Abort() error {
+	for _, h := range s.held {
+		for _, r := range h.recs {
+			r.Release()
+		}
+	}
+	clear(s.held)
+	s.heldIn, s.heldAll = nil, 0
 	var errs []error
 	for _, w := range s.open {
 		errs = append(errs, s.drop(w))

@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"io/fs"
@@ -173,12 +174,13 @@ print(t.num_rows, sorted(set(x for x in t.column("channel").to_pylist() if x)))`
 	}
 }
 
-// More channels than open files: partitions are finished and reopened as
-// new parts, and every row still comes back.
+// More channels than open files, and no rows held back: partitions are
+// finished and reopened as new parts, and every row still comes back.
 func TestParquetEviction(t *testing.T) {
 	dir := t.TempDir()
 	sink, err := NewParquetSink(dir, ParquetOptions{MaxOpen: 1})
 	must(t, err)
+	sink.holdRows = 1
 	want := writeSample(t, dir, FormatParquet, sink, 12, 4)
 	ds, err := Load(dir)
 	must(t, err)
@@ -286,4 +288,68 @@ func TestPrepareDir(t *testing.T) {
 	if len(files) != 1 || filepath.Base(files[0]) != "README" {
 		t.Errorf("after PrepareDir: %q, want only the user's README", files)
 	}
+}
+
+// More partitions than open files: a partition whose file is not open is
+// held back rather than finishing another's file, so that each partition
+// is one part (default bounds) or few (low bounds), every row comes back,
+// and within a channel the rows keep their order.
+func TestParquetHold(t *testing.T) {
+	for _, c := range []struct {
+		name              string
+		holdRows, maxHeld int64
+		onePart           bool
+	}{
+		{"default bounds", defaultHoldRows, defaultMaxHeld, true},
+		{"per partition bound", 3, defaultMaxHeld, false},
+		{"overall bound", defaultHoldRows, 5, false},
+	} {
+		dir := t.TempDir()
+		sink, err := NewParquetSink(dir, ParquetOptions{MaxOpen: 1})
+		must(t, err)
+		sink.holdRows, sink.maxHeld = c.holdRows, c.maxHeld
+		want := writeSample(t, dir, FormatParquet, sink, 40, 4)
+		if len(sink.held) != 0 || sink.heldAll != 0 {
+			t.Errorf("%s: %d rows of %d partitions still held after Close", c.name, sink.heldAll, len(sink.held))
+		}
+		ds, err := Load(dir)
+		must(t, err)
+		parts := 0
+		for _, table := range TableNames {
+			tbl, err := ds.Table(table)
+			must(t, err)
+			got := tableRows(t, tbl)
+			tbl.Release()
+			if g, w := byChannel(t, got), byChannel(t, want[table]); !reflect.DeepEqual(g, w) {
+				t.Errorf("%s: %s rows per channel differ\n got %v\nwant %v", c.name, table, g, w)
+			}
+			files, err := filepath.Glob(filepath.Join(dir, table, "*", "part-*.parquet"))
+			must(t, err)
+			dirs, err := filepath.Glob(filepath.Join(dir, table, "*"))
+			must(t, err)
+			if c.onePart && len(files) != len(dirs) {
+				t.Errorf("%s: %s has %d parts in %d partitions", c.name, table, len(files), len(dirs))
+			}
+			parts += len(files) - len(dirs)
+		}
+		if !c.onePart && parts == 0 {
+			t.Errorf("%s: no partition was written in more than one part", c.name)
+		}
+	}
+}
+
+// byChannel groups JSON rows by their channel, in order.
+func byChannel(t *testing.T, rows []string) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, r := range rows {
+		var v struct{ Channel *string }
+		must(t, json.Unmarshal([]byte(r), &v))
+		ch := HiveNull
+		if v.Channel != nil && *v.Channel != "" {
+			ch = *v.Channel
+		}
+		out[ch] = append(out[ch], r)
+	}
+	return out
 }
