@@ -172,7 +172,9 @@ func fileSchema(s *arrow.Schema) (*arrow.Schema, int) {
 }
 
 // streams marks the sink as streaming (streamBatchRows): each batch is
-// encoded into the row group being built when Write returns.
+// encoded into the row group being built when Write returns, but for the
+// batches of partitions held back (see hold), which a capture of few
+// channels never has.
 func (s *ParquetSink) streams() {}
 
 // Write splits rec by channel and appends each part to its partition's file.
