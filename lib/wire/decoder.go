@@ -214,7 +214,14 @@ func (d *Decoder) DecodePPL(payload []byte) error {
 	if !known {
 		return nil
 	}
-	return d.bodyErr(d.pplBody(d.Type).DecodeFromBytes(d.Body), PPLHeaderLen)
+	var err error
+	if d.Type == BufferMap {
+		// Most of a capture: decoded without the interface call.
+		err = d.BufferMap.DecodeFromBytes(d.Body)
+	} else {
+		err = d.pplBody(d.Type).DecodeFromBytes(d.Body)
+	}
+	return d.bodyErr(err, PPLHeaderLen)
 }
 
 // bodyDecoder is what every body struct implements.
