@@ -11,9 +11,10 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/memory"
 )
 
-// Column accumulators. A row appends to plain Go slices whose capacity was
-// reserved for the whole batch, and a full batch is handed to Arrow without
-// copying. Compared with Arrow's builders this skips a validity bit per
+// Column accumulators. Rows go to plain Go slices whose capacity was
+// reserved for the whole batch (most columns a few hundred rows at a time,
+// from their table's chunk: see codeChunk), and a full batch is handed to
+// Arrow without copying. Compared with Arrow's builders this skips a validity bit per
 // value of every non-nullable column and the zero-then-grow cycle of their
 // buffers, which is what lets decoding keep up with the packet parser (see
 // BenchmarkDecodeVsDLP).
@@ -699,7 +700,7 @@ func (k *codeChunk) end() {
 	}
 }
 
-// writeOut appends the strings of the rows held to every column.
+// writeOut appends the rows held to every column.
 func (k *codeChunk) writeOut() {
 	for _, c := range k.cols {
 		c.writeOut(k.at[c.slot][:k.n])
