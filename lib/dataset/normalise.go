@@ -17,7 +17,7 @@ import (
 type Options struct {
 	// BatchRows is the number of rows per emitted batch; default
 	// DefaultBatchRows, or 8192 for the sinks that stream (Discard,
-	// ParquetSink; see streamBatchRows).
+	// ParquetSink).
 	BatchRows int
 	// Progress, when set, is called every ProgressEvery frames and once at
 	// the end with the capture reader's counters so far.
