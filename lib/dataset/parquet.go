@@ -429,7 +429,8 @@ func (s *ParquetSink) drop(w *partWriter) error {
 	return w.file.Abort()
 }
 
-// Rows returns how many rows of a table were written.
+// Rows returns how many rows of a table were written: before Close, not
+// counting those held back (see hold).
 func (s *ParquetSink) Rows(table string) int64 { return s.written[table] }
 
 // Close finishes every open part file. A table that received no rows gets
