@@ -35,7 +35,10 @@
 // reports errors itself.
 package prebind
 
-import "syscall"
+import (
+	"sync"
+	"syscall"
+)
 
 // fdsEnv names the environment variable that hands the launcher's listening
 // sockets to the kernel: their descriptors, comma-separated.
@@ -47,8 +50,12 @@ type socket struct {
 	addr [4]byte
 }
 
-// bound holds the listening sockets not yet taken, by port.
-var bound = map[int]socket{}
+// bound holds the listening sockets not yet taken, by port; mu guards it
+// once main runs (servers may be made from several goroutines).
+var (
+	mu    sync.Mutex
+	bound = map[int]socket{}
+)
 
 func init() {
 	defer func() {
@@ -148,6 +155,8 @@ func adopt(list string) {
 // its ownership: the caller closes it. A socket of the port on another
 // address is closed instead, so that the caller can bind the port itself.
 func Take(ip string, port int) (fd int, ok bool) {
+	mu.Lock()
+	defer mu.Unlock()
 	s, ok := bound[port]
 	if !ok {
 		return -1, false
@@ -163,6 +172,8 @@ func Take(ip string, port int) (fd int, ok bool) {
 // Release closes every socket not taken; the kernel calls it once its own
 // sockets are listening.
 func Release() {
+	mu.Lock()
+	defer mu.Unlock()
 	for port, s := range bound {
 		syscall.Close(s.fd)
 		delete(bound, port)
