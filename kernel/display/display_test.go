@@ -155,3 +155,18 @@ func ExampleHTML() {
 	fmt.Println(b.Text())
 	// Output: peers: 3
 }
+
+// A plot whose axis span overflows would hang gonum/plot's tick placement:
+// its display is an error bundle naming the axis.
+func TestPlotWithAnAxisTooWideIsAnError(t *testing.T) {
+	p := plot.New()
+	p.Y.Min, p.Y.Max = -1.7e308, 1.4e308
+	b := Plot(p)
+	text, _ := b.Data[MIMEText].(string)
+	if _, isPNG := b.Data[MIMEPNG]; isPNG || !strings.Contains(text, "y axis") {
+		t.Errorf("bundle %v", b.Data)
+	}
+	if b := Plot(plot.New()); b.Data[MIMEPNG] == nil {
+		t.Errorf("an empty plot: %v", b.Data)
+	}
+}

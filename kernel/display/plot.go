@@ -6,6 +6,8 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
+
+	"github.com/peerscope/peerscope/lib/figures"
 )
 
 // Default plot size: 6×4 inches, rendered at 96 dpi for PNG (576×384 px).
@@ -32,6 +34,9 @@ func PlotSVG(p *plot.Plot, width, height vg.Length) Bundle {
 func PlotAs(p *plot.Plot, width, height vg.Length, format string) Bundle {
 	if p == nil {
 		return Text("<nil plot>")
+	}
+	if err := figures.CheckAxes(p); err != nil {
+		return errorBundle("rendering plot as "+format, err)
 	}
 	wt, err := p.WriterTo(width, height, format)
 	if err != nil {

@@ -16,6 +16,7 @@ func init() {
 		"Black":               reflect.ValueOf(&figures.Black).Elem(),
 		"Blue":                reflect.ValueOf(&figures.Blue).Elem(),
 		"Bytes":               reflect.ValueOf(figures.Bytes),
+		"CheckAxes":           reflect.ValueOf(figures.CheckAxes),
 		"Colour":              reflect.ValueOf(figures.Colour),
 		"DPI":                 reflect.ValueOf(constant.MakeFromLiteral("96", token.INT, 0)),
 		"Dashed":              reflect.ValueOf(figures.Dashed),

@@ -478,3 +478,39 @@ func TestParseFormat(t *testing.T) {
 		t.Error("gif accepted")
 	}
 }
+
+// TestRenderRefusesAxesItCannotDraw: data spanning ±1e308 give an axis
+// whose span overflows, on which gonum/plot's tick placement never returns
+// (found by FuzzRenderLine); Render says so instead. A wide but finite
+// span still renders.
+func TestRenderRefusesAxesItCannotDraw(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		xs, ys []float64
+		axis   string
+	}{
+		{"y span overflows", []float64{0, 1}, []float64{-1.7e308, 1.4e308}, "y axis"},
+		{"x span overflows", []float64{-math.MaxFloat64, math.MaxFloat64}, []float64{0, 1}, "x axis"},
+	} {
+		p := newPlot(c.name, "x", "y")
+		addLine(p, "line", c.xs, c.ys, Solid(Blue, lineWidth))
+		finish(p)
+		err := Render(&bytes.Buffer{}, p, SVG, Size{W: 200, H: 150})
+		if err == nil || !strings.Contains(err.Error(), c.axis) || !strings.Contains(err.Error(), "cannot be drawn") {
+			t.Errorf("%s: Render: %v", c.name, err)
+		}
+	}
+	p := newPlot("wide", "x", "y")
+	addLine(p, "line", []float64{0, 1}, []float64{-8e307, 8e307}, Solid(Blue, lineWidth))
+	if err := Render(&bytes.Buffer{}, finish(p), SVG, Size{W: 200, H: 150}); err != nil {
+		t.Errorf("a span of 1.6e308: %v", err)
+	}
+	p = plot.New()
+	if err := Render(&bytes.Buffer{}, p, SVG, Size{W: 200, H: 150}); err != nil {
+		t.Errorf("an empty plot (axes from +Inf to -Inf, drawn from 0): %v", err)
+	}
+	p.Y.Max = math.NaN()
+	if err := CheckAxes(p); err == nil || !strings.Contains(err.Error(), "y axis") {
+		t.Errorf("NaN bound: %v", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,8 +47,38 @@ var DefaultSize = Size{6 * vg.Inch, 4 * vg.Inch}
 // figures appear at their nominal size.
 const DPI = 96
 
-// Render draws p in format f at size s to w.
+// CheckAxes reports an axis of p that gonum/plot cannot draw: a NaN bound,
+// or a range wider than a float64 holds (max − min overflows, as for data
+// spanning ±1e308). On either, gonum/plot v0.17.0's tick placement
+// (talbotLinHanrahan) never returns, so Render, and the kernel's display of a
+// plot, refuse it instead of hanging. An infinite bound is drawn as 0, as
+// gonum/plot does (an empty plot's axes run from +Inf to −Inf).
+func CheckAxes(p *plot.Plot) error {
+	for _, a := range [...]struct {
+		name string
+		axis *plot.Axis
+	}{{"x", &p.X}, {"y", &p.Y}} {
+		lo, hi := a.axis.Min, a.axis.Max
+		if math.IsInf(lo, 0) {
+			lo = 0
+		}
+		if math.IsInf(hi, 0) {
+			hi = 0
+		}
+		if math.IsNaN(lo) || math.IsNaN(hi) || math.IsInf(hi-lo, 0) {
+			return fmt.Errorf("figures: the %s axis runs from %g to %g, which cannot be drawn (a NaN bound, or a span beyond float64)",
+				a.name, a.axis.Min, a.axis.Max)
+		}
+	}
+	return nil
+}
+
+// Render draws p in format f at size s to w. A plot whose axes CheckAxes
+// refuses is an error.
 func Render(w io.Writer, p *plot.Plot, f Format, s Size) error {
+	if err := CheckAxes(p); err != nil {
+		return err
+	}
 	if s.W <= 0 || s.H <= 0 {
 		s = DefaultSize
 	}
