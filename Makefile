@@ -5,7 +5,7 @@
 GO      ?= go
 BIN     := bin/peerscope
 PKGS    := ./...
-FUZZTIME ?= 5s
+FUZZTIME ?= 10000x
 
 .PHONY: all build test test-go test-fmt test-fuzz test-generated test-kernel test-notebooks test-interop test-browser bench generate datasets run clean
 
@@ -32,9 +32,12 @@ test-go:
 	$(GO) test -count=1 $(PKGS)
 
 # A short run of every fuzz target, on top of the committed corpora that
-# `go test` already replays. Minimisation is off: in a run this short it only
-# delays, and Go's minimiser can abort a healthy run with "fuzzing process hung
-# or terminated unexpectedly while minimizing" (golang/go#52569). A failure
+# `go test` already replays: 10,000 inputs each (about 3 min in all). A count rather than
+# a duration because Go 1.26's fuzz coordinator can fail a healthy run with
+# "context deadline exceeded" when a duration runs out (golang/go#75804, fixed
+# in Go 1.27). Minimisation is off: in a run this short it only delays, and
+# Go's minimiser can abort a healthy run with "fuzzing process hung or
+# terminated unexpectedly while minimizing" (golang/go#52569). A failure
 # prints that run's own output, including the input written to testdata/fuzz.
 test-fuzz:
 	@set -e; log=$$(mktemp); trap 'rm -f $$log' EXIT; \
