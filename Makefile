@@ -32,13 +32,14 @@ test-go:
 	$(GO) test -count=1 $(PKGS)
 
 # A short run of every fuzz target, on top of the committed corpora that
-# `go test` already replays: 10,000 inputs each (about 3 min in all). A count rather than
-# a duration because Go 1.26's fuzz coordinator can fail a healthy run with
-# "context deadline exceeded" when a duration runs out (golang/go#75804, fixed
-# in Go 1.27). Minimisation is off: in a run this short it only delays, and
-# Go's minimiser can abort a healthy run with "fuzzing process hung or
-# terminated unexpectedly while minimizing" (golang/go#52569). A failure
-# prints that run's own output, including the input written to testdata/fuzz.
+# `go test` already replays: 10,000 inputs each (about 3 min in all). A count
+# rather than a duration because Go 1.26's fuzz coordinator can fail a healthy
+# run with "context deadline exceeded" when a duration runs out
+# (golang/go#75804, fixed in Go 1.27). Minimisation is off: in a run this
+# short it only delays, and Go's minimiser can abort a healthy run with
+# "fuzzing process hung or terminated unexpectedly while minimizing"
+# (golang/go#52569). A failure prints that run's own output, including the
+# input written to testdata/fuzz.
 test-fuzz:
 	@set -e; log=$$(mktemp); trap 'rm -f $$log' EXIT; \
 	for f in $$(grep -rl --include='*_test.go' '^func Fuzz' lib kernel cmd 2>/dev/null); do \
